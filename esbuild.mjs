@@ -1,7 +1,7 @@
 // Builds the extension and CLI bundles (dist/) and the test bundles (out/).
 // Usage: node esbuild.mjs [--production] [--watch] [--tests]
 import * as esbuild from "esbuild";
-import { readdirSync, statSync, chmodSync, existsSync } from "node:fs";
+import { readdirSync, statSync, chmodSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const production = process.argv.includes("--production");
@@ -18,6 +18,7 @@ const common = {
   legalComments: "none",
   loader: { ".yaml": "text" },
   logLevel: "warning",
+  define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
 };
 
 /** Lists test entry files below a folder. */

@@ -1,2 +1,54 @@
-// Placeholder CLI entry; replaced by the real command table.
-process.exitCode = 2;
+// `cto` entry point: a small table of subcommands over the pure core.
+import { nodeIo, UsageError, type CliCommand, type CliIo } from "./io";
+import { VERSION_STRING } from "./version";
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  validate: { summary: "validate planning docs (exit 0 clean, 1 errors, 2 usage)", load: async () => (await import("./commands/validate")).default },
+};
+
+const USAGE = () =>
+  [
+    "usage: cto <command> [options]",
+    "",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    "",
+    "Run `cto <command> --help` for a command's options.",
+  ].join("\n");
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    io.out(USAGE());
+    return name ? 0 : 2;
+  }
+  if (name === "--version") {
+    io.out(VERSION_STRING);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`cto: unknown command '${name}'\n${USAGE()}`);
+    return 2;
+  }
+  try {
+    return await (await cmd.load())(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`cto ${name}: ${e.message}`);
+      return 2;
+    }
+    io.err(`cto ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return name === "run" ? 1 : 2;
+  }
+}
+
+
+if (require.main === module) {
+  main(process.argv.slice(2), nodeIo()).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(String(e) + "\n");
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,5 +1,6 @@
 // The planning-doc model: what a parsed doc looks like. Pure data, built by parse.ts.
 import type { Range } from "./types";
+import type { LineTable } from "./text";
 
 /** A scalar with where it sits in the file. */
 export interface Located<T = string> {
@@ -76,14 +77,14 @@ export interface Issue extends Section {
   blockedByJunk: Located[];
 }
 
-/** A run of prose (paragraph, list item, heading text, table cell), code spans masked. */
+/**
+ * A run of prose (paragraph, list item, field value, heading text, table cell) with quoted
+ * material masked by spaces. Lines are joined with one space; `segments` map text indexes
+ * back to file offsets (segment k covers text from segments[k].at).
+ */
 export interface ProseBlock {
-  /** Text with inline code and links' URLs replaced by spaces (same length as source). */
   text: string;
-  /** For each char of text: its 1-based line and column in the file. Stored as offsets into the doc's line table. */
-  startOffset: number;
-  /** Raw file offsets of each text char (text[i] sits at file offset offsets[i]). */
-  offsets: Int32Array;
+  segments: { at: number; offset: number }[];
 }
 
 /** A `CTO-WORK-NNN` mention anywhere in the doc (for references / hover). */
@@ -102,8 +103,8 @@ export interface PlanningDoc {
   hadBom: boolean;
   /** "\r\n" when the file's first line break is CRLF, else "\n". */
   eol: "\n" | "\r\n";
-  /** Offset of the start of each line in `text`. */
-  lineStarts: number[];
+  /** Line table over `text`. */
+  lines: LineTable;
   frontmatter: Frontmatter;
   /** First body line (after the closing `---`, or 1). */
   bodyStartLine: number;

@@ -1,0 +1,24 @@
+// The CLI's seam to the outside world: output streams and environment are passed in,
+// so tests call commands in-process exactly as the binary does.
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+/** A CLI command: parses its own args, returns the process exit code. */
+export type CliCommand = (args: string[], io: CliIo) => Promise<number>;
+
+/** Thrown for bad usage; main prints the message and exits 2. */
+export class UsageError extends Error {}
+
+export function nodeIo(): CliIo {
+  return {
+    out: (l) => process.stdout.write(l + "\n"),
+    err: (l) => process.stderr.write(l + "\n"),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}

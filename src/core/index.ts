@@ -1,0 +1,13 @@
+// The public API of the pure core, shared by the CLI, the extension and the tests.
+export * from "./types";
+export type * from "./model";
+export { parseDoc, isPlanningDoc, decodeText, MAX_DOC_BYTES } from "./parse";
+export { CtoWorkspace, sourceOf, LEXICON_FILE } from "./workspace";
+export { validateWorkspace, resolveOptions, compareFindings } from "./validate";
+export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, toRel, readText, type DiscoveredWorkspace, type Skipped } from "./load";
+export { parseWorkboard, WORKBOARD_FILE, type Workboard, type WorkItem } from "./workboard";
+export { buildGraph, dependencyOrder, compareIds, type DependencyGraph } from "./graph";
+export { RULES } from "./rules";
+export { todayUtc, isValidDate } from "./rules/dates";
+export type { FsLike, EntryType } from "./fs";
+export { nodeFs } from "./nodeFs";

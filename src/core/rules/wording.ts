@@ -1,0 +1,71 @@
+// authority-drift and readiness-claim: sentences whose wording claims authority (lexicon data).
+import { blockRange, findClaims, type ClaimHit } from "../drift";
+import type { PlanningDoc, ProseBlock } from "../model";
+import type { Fix, RuleId } from "../types";
+import { LEXICON_FILE } from "../workspace";
+import { fmKey, type Rule, type RuleContext } from "./context";
+
+const EXCERPT = 60;
+
+function checkWording(rule: RuleId, doc: PlanningDoc, ctx: RuleContext): void {
+  for (const block of [...descriptionBlock(doc), ...doc.prose]) {
+    for (const hit of findClaims(block, ctx.ws.lexicon)) {
+      if (hit.claim.rule !== rule) continue;
+      const [s, e] = blockRange(block, hit.sentence.start, hit.sentence.end);
+      const phrase = block.text.slice(hit.phraseStart, hit.phraseEnd);
+      ctx.report(rule, doc.path, doc.lines.range(s, e), `${hit.claim.message} ('${excerpt(phrase)}')`, rewriteFix(doc, block, hit));
+    }
+  }
+}
+
+export const authorityDrift: Rule = {
+  id: "authority-drift",
+  description: "No sentence claims authority a local planning doc cannot have (default backend, Core, self-approval).",
+  checkDoc: (doc, ctx) => checkWording("authority-drift", doc, ctx),
+  checkWorkspace(ctx) {
+    for (const p of ctx.ws.lexiconProblems) {
+      ctx.report("authority-drift", LEXICON_FILE, { line: p.line, column: p.column, endLine: p.line, endColumn: p.column + 1 }, `lexicon: ${p.message}`);
+    }
+  },
+};
+
+export const readinessClaim: Rule = {
+  id: "readiness-claim",
+  description: "Validation is planning-only: no sentence claims backend readiness.",
+  checkDoc: (doc, ctx) => checkWording("readiness-claim", doc, ctx),
+};
+
+/** The frontmatter `description`, when it is a one-line scalar, is prose too. */
+function descriptionBlock(doc: PlanningDoc): ProseBlock[] {
+  const key = fmKey(doc, "description");
+  if (!key || typeof key.value !== "string" || key.valueRange.line !== key.valueRange.endLine) return [];
+  let start = doc.lines.offset(key.valueRange.line, key.valueRange.column);
+  const raw = doc.text.slice(start, doc.lines.offset(key.valueRange.endLine, key.valueRange.endColumn));
+  const quoted = raw.startsWith('"') || raw.startsWith("'");
+  if (quoted) start++;
+  const text = quoted ? raw.slice(1, -1) : raw;
+  return [{ text, segments: [{ at: 0, offset: start }] }];
+}
+
+/** Rewrites words of the claim phrase per the lexicon (`default` -> `candidate`), keeping case. */
+function rewriteFix(doc: PlanningDoc, block: ProseBlock, hit: ClaimHit): Fix[] | undefined {
+  const rewrite = hit.claim.rewrite;
+  if (!rewrite) return undefined;
+  const edits = hit.phraseTokens
+    .filter((t) => rewrite[t.word] !== undefined)
+    .map((t) => {
+      const [s, e] = blockRange(block, t.start, t.end);
+      const original = doc.text.slice(s, e);
+      const target = rewrite[t.word];
+      const newText = original[0] === original[0].toUpperCase() ? target[0].toUpperCase() + target.slice(1) : target;
+      return { file: doc.path, range: doc.lines.range(s, e), newText };
+    });
+  if (edits.length === 0) return undefined;
+  const from = hit.phraseTokens.map((t) => t.word).join(" ");
+  const to = hit.phraseTokens.map((t) => rewrite[t.word] ?? t.word).join(" ");
+  return [{ title: `Rewrite '${from}' to '${to}'`, edits }];
+}
+
+function excerpt(s: string): string {
+  return s.length > EXCERPT ? s.slice(0, EXCERPT - 1) + "\u2026" : s;
+}

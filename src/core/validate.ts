@@ -1,0 +1,58 @@
+// Runs the rules over a workspace (or some of its docs) and returns findings per file.
+import { isPlanningDoc } from "./parse";
+import { RULES } from "./rules";
+import type { RuleContext } from "./rules/context";
+import { DEFAULT_MAX_REVIEW_AGE_DAYS, DEFAULT_SEVERITIES, type Finding, type RuleId, type Severity, type ValidateOptions } from "./types";
+import type { CtoWorkspace } from "./workspace";
+import { todayUtc } from "./rules/dates";
+
+export function resolveOptions(partial: Partial<ValidateOptions> = {}): ValidateOptions {
+  return {
+    today: partial.today ?? todayUtc(),
+    maxReviewAgeDays: partial.maxReviewAgeDays ?? DEFAULT_MAX_REVIEW_AGE_DAYS,
+    severities: partial.severities ?? {},
+  };
+}
+
+function severityOf(rule: RuleId, options: ValidateOptions): Severity | undefined {
+  const s = options.severities[rule] ?? DEFAULT_SEVERITIES[rule];
+  return s === "off" ? undefined : s;
+}
+
+/**
+ * Findings for the given docs (default: every doc) plus the workspace-level files
+ * (WORKBOARD.yaml, .cto/lexicon.yaml). Every requested doc gets an entry, empty when clean,
+ * so callers can clear stale diagnostics.
+ */
+export function validateWorkspace(ws: CtoWorkspace, options: ValidateOptions, docs?: Iterable<string>): Map<string, Finding[]> {
+  const out = new Map<string, Finding[]>();
+  const ctx: RuleContext = {
+    ws,
+    options,
+    report(rule, file, range, message, fixes) {
+      const severity = severityOf(rule, options);
+      if (!severity) return;
+      const f: Finding = { rule, severity, file, range, message, ...(fixes && fixes.length > 0 ? { fixes } : {}) };
+      const list = out.get(file);
+      if (list) list.push(f);
+      else out.set(file, [f]);
+    },
+  };
+  for (const rule of RULES) if (severityOf(rule.id, options)) rule.checkWorkspace?.(ctx);
+  for (const path of docs ?? ws.docs.keys()) {
+    const doc = ws.docs.get(path);
+    if (!out.has(path)) out.set(path, []);
+    if (!doc) continue;
+    if (isPlanningDoc(doc)) {
+      for (const rule of RULES) if (severityOf(rule.id, options)) rule.checkDoc?.(doc, ctx);
+    } else if (!doc.unreadable && ws.docsSourcedBy(path).length > 0) {
+      RULES.find((r) => r.id === "frontmatter")?.checkDoc?.(doc, ctx);
+    }
+  }
+  for (const list of out.values()) list.sort(compareFindings);
+  return out;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return a.range.line - b.range.line || a.range.column - b.range.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}

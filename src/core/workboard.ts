@@ -1,0 +1,157 @@
+// WORKBOARD.yaml: free-form YAML. An "entry" is any mapping with `path`, `id` or `name`;
+// a mapping whose `id` is a CTO-WORK ID also describes a work item (title, status, blockers).
+import { isScalar, isSeq, parseDocument, visit, type Node, type Scalar, type YAMLMap } from "yaml";
+import type { Located } from "./model";
+import { LineTable } from "./text";
+import type { Range } from "./types";
+
+export const WORKBOARD_FILE = "WORKBOARD.yaml";
+const ID = /^CTO-WORK-\d{3,}$/;
+
+export interface WorkboardEntry {
+  path?: Located;
+  id?: Located;
+  name?: Located;
+  /** Range of the whole mapping. */
+  range: Range;
+}
+
+export interface WorkItem {
+  id: string;
+  range: Range;
+  title?: string;
+  status?: string;
+  blockedBy: Located[];
+}
+
+export interface Workboard {
+  text: string;
+  lines: LineTable;
+  errors: { message: string; range: Range }[];
+  entries: WorkboardEntry[];
+  items: Map<string, WorkItem>;
+  /** Every CTO-WORK ID written anywhere in the file (for references), and their set. */
+  idMentions: Located[];
+  ids: Set<string>;
+  /** Where a new `docs` entry can be appended: the sequence holding path entries, if any. */
+  docsList?: { indent: string; endOffset: number; keyed: boolean };
+  eol: "\n" | "\r\n";
+}
+
+export function parseWorkboard(rawText: string): Workboard {
+  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
+  const lines = new LineTable(text);
+  const nl = text.indexOf("\n");
+  const wb: Workboard = {
+    text,
+    lines,
+    errors: [],
+    entries: [],
+    items: new Map(),
+    idMentions: [],
+    ids: new Set(),
+    eol: nl > 0 && text[nl - 1] === "\r" ? "\r\n" : "\n",
+  };
+  const doc = parseDocument(text, { prettyErrors: false });
+  for (const e of doc.errors) {
+    const start = Math.min(e.pos[0], text.length);
+    const line = lines.lineAt(start);
+    const lineEnd = lines.starts[line - 1] + lines.lineText(line).length;
+    wb.errors.push({ message: `YAML: ${e.message.split("\n")[0]}`, range: lines.range(start, Math.max(start + 1, Math.min(e.pos[1], lineEnd))) });
+  }
+  if (doc.errors.length > 0) return wb;
+  const rangeOf = (n: Node | null | undefined): Range =>
+    n?.range ? lines.range(n.range[0], n.range[1]) : { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const located = (n: unknown): Located | undefined =>
+    isScalar(n) && (typeof n.value === "string" || typeof n.value === "number") ? { value: String(n.value), range: rangeOf(n) } : undefined;
+
+  visit(doc, {
+    Scalar(_key, node: Scalar) {
+      if (typeof node.value === "string") {
+        const re = /\bCTO-WORK-\d{3,}\b/g;
+        for (let m = re.exec(node.value); m; m = re.exec(node.value)) {
+          // Exact columns only when the scalar is written plainly on one line.
+          const src = node.range ? text.slice(node.range[0], node.range[1]) : "";
+          const at = src.indexOf(m[0]);
+          const start = node.range && at >= 0 ? node.range[0] + at : node.range?.[0] ?? 0;
+          wb.idMentions.push({ value: m[0], range: lines.range(start, start + m[0].length) });
+          wb.ids.add(m[0]);
+        }
+      }
+    },
+    Map(_key, map: YAMLMap) {
+      const get = (k: string) => map.items.find((p) => isScalar(p.key) && p.key.value === k)?.value;
+      const entry: WorkboardEntry = { range: rangeOf(map as unknown as Node) };
+      const path = located(get("path"));
+      const id = located(get("id"));
+      const name = located(get("name"));
+      if (path) entry.path = path;
+      if (id) entry.id = id;
+      if (name) entry.name = name;
+      if (path || id || name) wb.entries.push(entry);
+      if (id && ID.test(id.value)) {
+        const blockers = get("blocked_by") ?? get("blockedBy") ?? get("blocked by");
+        const blockedBy: Located[] = [];
+        if (isSeq(blockers)) for (const b of blockers.items) {
+          const l = located(b);
+          if (l) blockedBy.push(l);
+        } else {
+          const l = located(blockers);
+          if (l && !/^none$/i.test(l.value)) for (const part of l.value.split(/[,\s]+/)) if (part) blockedBy.push({ value: part, range: l.range });
+        }
+        const title = located(get("title"))?.value;
+        const status = located(get("status"))?.value;
+        wb.items.set(id.value, { id: id.value, range: id.range, blockedBy, ...(title ? { title } : {}), ...(status ? { status } : {}) });
+      }
+      if (path && !wb.docsList) {
+        // Remember the list this entry sits in, so a quick fix can append a sibling entry.
+        const parent = findParentSeq(doc.contents as Node, map);
+        if (parent?.range) {
+          const firstItemLine = lines.lineAt(map.range?.[0] ?? 0);
+          const lineText = lines.lineText(firstItemLine);
+          const indent = /^(\s*)/.exec(lineText)?.[1] ?? "";
+          const dash = lineText.trimStart().startsWith("- ");
+          wb.docsList = { indent: dash ? indent : indent.slice(2), endOffset: parent.range[1], keyed: true };
+        }
+      }
+    },
+  });
+  return wb;
+}
+
+function findParentSeq(root: Node | null, target: YAMLMap): { range?: [number, number, number] } | undefined {
+  let found: { range?: [number, number, number] } | undefined;
+  visit(root as Node, {
+    Seq(_k, seq) {
+      if (seq.items.includes(target as never)) {
+        found = seq as { range?: [number, number, number] };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** The entry of a doc: matching `path`, or `id`/`name` equal to the doc's frontmatter name. */
+export function findEntry(wb: Workboard, relPath: string, name: string | undefined): WorkboardEntry | undefined {
+  return wb.entries.find(
+    (e) => e.path?.value.replace(/^\.\//, "") === relPath || (name !== undefined && (e.id?.value === name || e.name?.value === name)),
+  );
+}
+
+/** The text and offset that append an entry for a doc to WORKBOARD.yaml. */
+export function entryInsertion(wb: Workboard, relPath: string, name: string | undefined): { offset: number; text: string } {
+  const eol = wb.eol;
+  const body = (indent: string) =>
+    `${indent}- path: ${relPath}${name ? `${eol}${indent}  name: ${name}` : ""}`;
+  if (wb.docsList) {
+    // End of the sequence may sit at the start of the next line; insert before it.
+    let offset = wb.docsList.endOffset;
+    while (offset > 0 && (wb.text[offset - 1] === "\n" || wb.text[offset - 1] === "\r")) offset--;
+    return { offset, text: eol + body(wb.docsList.indent) };
+  }
+  const needsEol = wb.text.length > 0 && !wb.text.endsWith("\n");
+  return { offset: wb.text.length, text: `${needsEol ? eol : ""}docs:${eol}${body("  ")}${eol}` };
+}
+
