@@ -68,13 +68,19 @@ export function parseFrontmatter(table: LineTable): Frontmatter {
     if (!isScalar(pair.key) || !pair.key.range) continue;
     const key = String(pair.key.value);
     const kr = pair.key.range;
-    const keyRange = table.range(yamlStart + kr[0], yamlStart + kr[1]);
+    const keyRange = table.range(yamlStart + kr[0], trimEnd(table.text, yamlStart + kr[0], yamlStart + kr[1]));
     const v = pair.value as { range?: [number, number, number] } | null;
-    const valueRange = v?.range ? table.range(yamlStart + v.range[0], yamlStart + v.range[1]) : keyRange;
+    const valueRange = v?.range ? table.range(yamlStart + v.range[0], trimEnd(table.text, yamlStart + v.range[0], yamlStart + v.range[1])) : keyRange;
     const k: FrontmatterKey = { key, value: fm.data[key], keyRange, valueRange };
     fm.keys.push(k);
   }
   return fm;
+}
+
+/** `yaml` node ranges of plain scalars can include a CRLF's CR or trailing blanks. */
+function trimEnd(text: string, start: number, end: number): number {
+  while (end > start && (text[end - 1] === "\r" || text[end - 1] === " " || text[end - 1] === "\t" || text[end - 1] === "\n")) end--;
+  return end;
 }
 
 function firstLine(s: string): string {
