@@ -8,6 +8,7 @@ export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, toRel, r
 export { parseWorkboard, WORKBOARD_FILE, type Workboard, type WorkItem } from "./workboard";
 export { buildGraph, dependencyOrder, compareIds, type DependencyGraph } from "./graph";
 export { RULES } from "./rules";
+export { issueStatus, isDone, type IssueStatus, type IssueState } from "./status";
 export { todayUtc, isValidDate } from "./rules/dates";
 export type { FsLike, EntryType } from "./fs";
 export { nodeFs } from "./nodeFs";

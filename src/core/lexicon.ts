@@ -9,7 +9,10 @@ export interface ClaimSpec {
   rule: RuleId;
   message: string;
   phrases: string[];
+  /** Word substitutions offered as a quick fix (`default: candidate`). */
   rewrite?: Record<string, string>;
+  /** Or: text that replaces the whole matched phrase. */
+  replacement?: string;
 }
 
 export interface LexiconSpec {

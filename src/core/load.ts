@@ -107,7 +107,9 @@ export function skippedDocs(ws: CtoWorkspace): Skipped[] {
   const out: Skipped[] = [];
   for (const doc of ws.docs.values()) {
     if (doc.unreadable) out.push({ file: doc.path, reason: doc.unreadable });
-    else if (!doc.frontmatter.present && ws.docsSourcedBy(doc.path).length === 0) out.push({ file: doc.path, reason: "no YAML frontmatter: not a planning doc" });
+    else if (!doc.frontmatter.present && ws.docsSourcedBy(doc.path).length === 0) {
+      out.push({ file: doc.path, reason: doc.text.trim() === "" ? "empty file" : "no YAML frontmatter: not a planning doc" });
+    }
   }
   return out.sort((a, b) => (a.file < b.file ? -1 : 1));
 }

@@ -47,9 +47,14 @@ function descriptionBlock(doc: PlanningDoc): ProseBlock[] {
   return [{ text, segments: [{ at: 0, offset: start }] }];
 }
 
-/** Rewrites words of the claim phrase per the lexicon (`default` -> `candidate`), keeping case. */
+/** Rewrites the claim phrase per the lexicon: a whole `replacement`, or `rewrite` words (`default` -> `candidate`) keeping case. */
 function rewriteFix(doc: PlanningDoc, block: ProseBlock, hit: ClaimHit): Fix[] | undefined {
-  const rewrite = hit.claim.rewrite;
+  const { rewrite, replacement } = hit.claim;
+  if (typeof replacement === "string") {
+    const [s, e] = blockRange(block, hit.phraseStart, hit.phraseEnd);
+    const from = doc.text.slice(s, e);
+    return [{ title: `Rewrite '${from}' to '${replacement}'`, edits: [{ file: doc.path, range: doc.lines.range(s, e), newText: replacement }] }];
+  }
   if (!rewrite) return undefined;
   const edits = hit.phraseTokens
     .filter((t) => rewrite[t.word] !== undefined)

@@ -1,0 +1,59 @@
+// Every folder of fixtures/broken breaks one rule; its EXPECTED.yaml lists the findings.
+// The fixture workspace itself must validate with no errors.
+import * as assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { runValidate } from "../../../src/cli/commands/validate";
+import { FIXTURES, options, TODAY } from "../helpers";
+
+interface Expected {
+  rule: string;
+  file: string;
+  line: number;
+  column?: number;
+}
+
+describe("fixtures/broken scenarios", () => {
+  const root = path.join(FIXTURES, "broken");
+  for (const name of readdirSync(root).sort()) {
+    it(`${name}: exactly the expected findings`, async () => {
+      const dir = path.join(root, name);
+      const expected = (parse(readFileSync(path.join(dir, "EXPECTED.yaml"), "utf8")) ?? []) as Expected[];
+      const run = await runValidate([dir], options());
+      const got = run.findings.map((f) => ({ rule: f.rule, file: f.relFile, line: f.range.line, column: f.range.column }));
+      assert.equal(got.length, expected.length, `findings: ${JSON.stringify(got, null, 1)}`);
+      for (const e of expected) {
+        assert.ok(
+          got.some((g) => g.rule === e.rule && g.file === e.file && g.line === e.line && (e.column === undefined || g.column === e.column)),
+          `missing ${JSON.stringify(e)} in ${JSON.stringify(got, null, 1)}`,
+        );
+      }
+      // Every broken folder breaks its own rule (edge holds several kinds).
+      if (name !== "edge") assert.ok(got.some((g) => g.rule === name.replace(/-cycle$/, "")), `no ${name} finding`);
+    });
+  }
+});
+
+describe("fixture workspace", () => {
+  const dir = path.join(FIXTURES, "workspace");
+
+  it(`validates with no findings when the clock is pinned to ${TODAY}`, async () => {
+    const run = await runValidate([dir], options());
+    assert.deepEqual(run.findings, []);
+    assert.equal(run.files.length, 7);
+    assert.deepEqual(run.skipped.map((s) => s.file), ["README.md"]);
+  });
+
+  it("gives the seed's old review the honest stale-review warning on a later clock, and no error", async () => {
+    const run = await runValidate([dir], options({ today: "2026-11-25" }));
+    assert.equal(run.findings.filter((f) => f.severity === "error").length, 0);
+    const seed = run.findings.filter((f) => f.relFile.endsWith("CTO-CASE-CANDIDATE-BACKEND-ISSUES.md"));
+    assert.deepEqual(seed.map((f) => [f.rule, f.range.line, f.range.column]), [["stale-review", 8, 16]]);
+  });
+
+  it("uses the workspace lexicon", async () => {
+    const lex = readFileSync(path.join(dir, ".cto/lexicon.yaml"), "utf8");
+    assert.match(lex, /blessed/);
+  });
+});
