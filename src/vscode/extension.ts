@@ -1,8 +1,66 @@
-// Placeholder entry point; replaced by the real activation as the editor layer lands.
+// Activation: build the features, register them, start the first scan off the activation path.
 import * as vscode from "vscode";
+import { QuickFixProvider } from "./codeActions";
+import { registerCommands } from "./commands";
+import { DiagnosticsFeature } from "./diagnostics";
+import { Log } from "./log";
+import { PlanningModel } from "./model";
+import { IdNavigation, IssueSymbols } from "./navigation";
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push();
+export interface Features {
+  log: Log;
+  model: PlanningModel;
+  diagnostics: DiagnosticsFeature;
+}
+
+/** What tests (and other extensions) can reach. */
+export interface CtoApi {
+  /** Resolves when the first scan and validation finished. */
+  ready: Promise<void>;
+  /** Milliseconds spent inside activate(). */
+  activationMs: number;
+  features: Features;
+}
+
+const PLANNING_FILES: vscode.DocumentSelector = [
+  { scheme: "file", language: "markdown" },
+  { scheme: "file", pattern: "**/WORKBOARD.yaml" },
+];
+
+export function activate(context: vscode.ExtensionContext): CtoApi {
+  const started = performance.now();
+  const log = new Log();
+  try {
+    const model = new PlanningModel(log);
+    const diagnostics = new DiagnosticsFeature(model, log);
+    const features: Features = { log, model, diagnostics };
+    const navigation = new IdNavigation(model);
+    context.subscriptions.push(
+      log,
+      model,
+      diagnostics,
+      // Register providers
+      vscode.languages.registerCodeActionsProvider(PLANNING_FILES, new QuickFixProvider(diagnostics, model), {
+        providedCodeActionKinds: QuickFixProvider.providedCodeActionKinds,
+      }),
+      vscode.languages.registerHoverProvider(PLANNING_FILES, navigation),
+      vscode.languages.registerDefinitionProvider(PLANNING_FILES, navigation),
+      vscode.languages.registerReferenceProvider(PLANNING_FILES, navigation),
+      vscode.languages.registerDocumentSymbolProvider({ scheme: "file", language: "markdown" }, new IssueSymbols(model), { label: "CTO-WORK issues" }),
+      // Register commands
+      ...registerCommands(features),
+    );
+    // The first scan reads files: keep it off the activation path.
+    const ready = new Promise<void>((resolve) => setTimeout(() => void model.scan().then(resolve, resolve), 0));
+    const activationMs = performance.now() - started;
+    log.info(`activated in ${activationMs.toFixed(1)} ms`);
+    return { ready, activationMs, features };
+  } catch (e) {
+    // VS Code does not show a notification when activation throws; do it ourselves.
+    log.error("activation failed", e);
+    void vscode.window.showErrorMessage(`CTO Workbench failed to activate: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
+  }
 }
 
 export function deactivate(): void {}
