@@ -1,0 +1,111 @@
+// npm test: typecheck, build, unit tests (mocha in this process), integration tests (a real VS Code
+// extension host), then one total line — always the last line — and a nonzero exit on any failure.
+//   node scripts/test.mjs [--unit] [--integration]      (neither flag: both)
+// Env: CTO_TEST_GREP (filter tests by title), CTO_FIXTURE_WORKSPACE (workspace to copy for the
+// integration run; default fixtures/workspace), CTO_TEST_HOST=electron / VSCODE_EXECUTABLE (desktop
+// VS Code instead of code-server), CTO_VERBOSE=1, CTO_KEEP_RUN=1 (keep the run folder).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(fileURLToPath(import.meta.url), "..", "..");
+process.chdir(repo);
+const argv = process.argv.slice(2);
+const wantUnit = argv.includes("--unit") || !argv.includes("--integration");
+const wantIntegration = argv.includes("--integration") || !argv.includes("--unit");
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const t0 = Date.now();
+
+const secs = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const banner = (s) => console.log(`\n=== ${s}`);
+
+/** Prints the total line last and exits; a step that could not run counts as one failure. */
+function finish(stepFailure) {
+  if (stepFailure) { console.log(`\n${stepFailure}`); totals.failed++; }
+  console.log(`\n(total time ${secs(t0)})`);
+  console.log(`${totals.passed} passed, ${totals.failed} failed` + (totals.skipped ? `, ${totals.skipped} skipped` : ""));
+  process.exit(totals.failed > 0 ? 1 : 0);
+}
+
+function runStep(title, args) {
+  banner(title);
+  const t = Date.now();
+  const r = spawnSync(process.execPath, args, { stdio: "inherit" });
+  if (r.status !== 0) finish(`FAILED: ${title} (${r.signal || `exit ${r.status}`})`);
+  console.log(`ok (${secs(t)})`);
+}
+
+/** Sorted *.test.js below dir (absolute paths). */
+function testFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? testFiles(p) : n.endsWith(".test.js") ? [p] : [];
+  });
+}
+
+async function unitTests() {
+  banner("unit tests (mocha)");
+  const files = testFiles("out/test/unit");
+  if (files.length === 0) { console.log("no unit test files in out/test/unit"); return; }
+  const { default: Mocha } = await import("mocha");
+  const mocha = new Mocha({ ui: "bdd", timeout: 10_000, color: process.stdout.isTTY, reporter: "spec" });
+  Mocha.interfaces.tdd(mocha.suite); // suite/test as well as describe/it: one style per file, either works
+  if (process.env.CTO_TEST_GREP) mocha.grep(process.env.CTO_TEST_GREP);
+  for (const f of files) mocha.addFile(resolve(f));
+  await mocha.loadFilesAsync();
+  const stats = await new Promise((r) => { const runner = mocha.run(() => r(runner.stats)); });
+  totals.passed += stats.passes;
+  totals.failed += stats.failures;
+  totals.skipped += stats.pending;
+}
+
+async function integrationTests() {
+  banner("integration tests (real VS Code extension host)");
+  const { runIntegration } = await import("./host/index.mjs");
+  const workspace = resolve(process.env.CTO_FIXTURE_WORKSPACE || "fixtures/workspace");
+  if (!existsSync(workspace)) {
+    finish(`FAILED: integration workspace ${workspace} does not exist `
+      + "(add fixtures/workspace, or point CTO_FIXTURE_WORKSPACE at a folder)");
+  }
+  const screenshotDir = resolve("test/screenshots");
+  mkdirSync(screenshotDir, { recursive: true });
+  const common = { extDir: repo, testsEntry: resolve("out/test/integration/index.js"), workspace, screenshotDir };
+  // Tests named *.untrusted.test.ts need the workspace opened in Restricted Mode: a second host run.
+  const runs = [{ trust: false }];
+  if (testFiles("out/test/integration").some((f) => f.endsWith(".untrusted.test.js"))) runs.push({ trust: true });
+  for (const { trust } of runs) {
+    const t = Date.now();
+    let out;
+    try {
+      out = await runIntegration({ ...common, trust });
+    } catch (e) {
+      finish(`FAILED: the VS Code host could not run: ${e.message}`);
+    }
+    const r = out.results;
+    if (!r) {
+      const why = { 2: "timed out", 3: "the browser driver crashed" }[out.code] || `exited with code ${out.code}`;
+      finish(`FAILED: the integration run ${why} without reporting results (${out.host})`);
+    }
+    totals.passed += r.passed;
+    totals.failed += r.failed;
+    totals.skipped += r.skipped;
+    for (const f of r.failures) console.log(`  FAILED ${f.title}: ${f.message.split("\n").filter((l) => l.trim()).join(" ")}`);
+    // Exit code and counts must agree; a nonzero exit with no failing test is still a failure.
+    if (out.code !== 0 && r.failed === 0) { console.log(`extension host exited with code ${out.code}`); totals.failed++; }
+    console.log(`integration run${trust ? " (untrusted workspace)" : ""}: ${secs(t)}`);
+  }
+}
+
+try {
+  // tsc via the current node: the project's Node 20, whatever `tsc` PATH might find.
+  runStep("typecheck (tsc -p . --noEmit)", ["node_modules/typescript/bin/tsc", "-p", ".", "--noEmit"]);
+  rmSync("out/test", { recursive: true, force: true }); // bundles of deleted tests must not run
+  runStep("build (node esbuild.mjs --tests)", ["esbuild.mjs", "--tests"]);
+  if (wantUnit) await unitTests();
+  if (wantIntegration) await integrationTests();
+  finish();
+} catch (e) {
+  finish(`FAILED: ${e?.stack || e}`);
+}
