@@ -4,6 +4,10 @@ import { VERSION_STRING } from "./version";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   validate: { summary: "validate planning docs (exit 0 clean, 1 errors, 2 usage)", load: async () => (await import("./commands/validate")).default },
+  issues: { summary: "the CTO-WORK issue graph: status, blockers, unblocks, cycles", load: async () => (await import("./commands/issues")).default },
+  gates: { summary: "stage gate states, reasons and missing evidence", load: async () => (await import("./commands/gates")).default },
+  run: { summary: "run an engine on a task in a sandbox; write an evidence bundle (exit 0 pass, 10-25 blocker)", load: async () => (await import("./commands/run")).default },
+  verify: { summary: "verify an evidence bundle (exit 0 verified, 3 tampered, 4 stale, 2 usage)", load: async () => (await import("./commands/verify")).default },
 };
 
 const USAGE = () =>

@@ -16,6 +16,7 @@ export const RULE_IDS = [
   "issue-structure",
   "dependency",
   "readiness-claim",
+  "record-structure",
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -73,6 +74,7 @@ export const DEFAULT_SEVERITIES: Record<RuleId, Severity> = {
   "issue-structure": "error",
   dependency: "error",
   "readiness-claim": "error",
+  "record-structure": "error",
 };
 
 export const DEFAULT_MAX_REVIEW_AGE_DAYS = 90;

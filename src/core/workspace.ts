@@ -43,7 +43,11 @@ export class CtoWorkspace {
     this.docs.set(path, doc);
     this.files.add(path);
     this.index(doc, affected);
-    if (!bulk) for (const d of this.cycleDocs()) affected.add(d);
+    // Most edits leave IDs and blockers alone: keep the cached graph (and tree) then.
+    if (!old || graphSignature(old) !== graphSignature(doc)) {
+      this.noteGraphChange(affected);
+      if (!bulk) for (const d of this.cycleDocs()) affected.add(d);
+    }
     return affected;
   }
 
@@ -53,6 +57,7 @@ export class CtoWorkspace {
     if (old) this.unindex(old, affected);
     this.docs.delete(path);
     this.files.delete(path);
+    this.noteGraphChange(affected);
     for (const d of this.cycleDocs()) affected.add(d);
     affected.delete(path);
     return affected;
@@ -126,7 +131,6 @@ export class CtoWorkspace {
       else this.sourcedBy.set(source, new Set([doc.path]));
     }
     for (const s of this.sourcedBy.get(doc.path) ?? []) affected.add(s);
-    this.noteGraphChange(affected);
   }
 
   private unindex(doc: PlanningDoc, affected: Set<string>): void {
@@ -144,7 +148,6 @@ export class CtoWorkspace {
     const source = sourceOf(doc);
     if (source) this.sourcedBy.get(source)?.delete(doc.path);
     for (const s of this.sourcedBy.get(doc.path) ?? []) affected.add(s);
-    this.noteGraphChange(affected);
   }
 
   /** A change can open or close a cycle: the docs on old and new cycles are affected too. */
@@ -174,4 +177,9 @@ export function sourceOf(doc: PlanningDoc): string | undefined {
 /** Posix, no leading `./`; undefined-safe for hostile inputs (checked by the rules). */
 export function normalizeRel(p: string): string {
   return p.replace(/\\/g, "/").replace(/^(\.\/)+/, "");
+}
+
+/** IDs and their blockers: what the dependency graph depends on. */
+function graphSignature(doc: PlanningDoc): string {
+  return doc.issues.map((i) => `${i.id}<${i.blockedBy.map((b) => b.value).join(",")}`).join(";");
 }

@@ -40,6 +40,33 @@ const COMMANDS: Record<string, Handler> = {
   showLog(f) {
     f.log.show();
   },
+  "issues.showTree": (f) => f.issues.setMode("tree"),
+  "issues.showFlat": (f) => f.issues.setMode("flat"),
+  "issues.showUnblocks": (f) => f.issues.setMode("unblocks"),
+  refresh(f) {
+    f.issues.refresh();
+    f.gates.refresh();
+  },
+  /** Selects the issue under the cursor in the Work Issues view; returns its ID. */
+  revealInSidebar: (f) => f.issues.reveal(vscode.window.activeTextEditor),
+  "issues.toggleCriterion": (f, el) => f.issues.toggleCriterion(el as Parameters<typeof f.issues.toggleCriterion>[0]),
+  /** Creates a starter WORKBOARD.yaml in a workspace folder and opens it. */
+  async createWorkboard(f) {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) {
+      void vscode.window.showInformationMessage("CTO: open a folder first; its WORKBOARD.yaml marks a CTO child workspace.");
+      return undefined;
+    }
+    const uri = vscode.Uri.joinPath(folder.uri, "WORKBOARD.yaml");
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(STARTER_WORKBOARD));
+    }
+    await vscode.window.showTextDocument(uri);
+    await f.model.scan();
+    return uri;
+  },
 };
 
 export function registerCommands(f: Features): vscode.Disposable[] {
@@ -55,3 +82,18 @@ export function registerCommands(f: Features): vscode.Disposable[] {
     }),
   );
 }
+
+const STARTER_WORKBOARD = `# CTO child workspace: this file marks the folder. List the planning docs and the work items.
+# A planning doc is a markdown file with YAML frontmatter; the issue artifact holds
+# "### CTO-WORK-NNN - Title" sections, and its frontmatter "source:" names the PRD.
+docs:
+  - path: PRD.md
+    kind: prd
+  - path: ISSUES.md
+    kind: issues
+work:
+  - id: CTO-WORK-001
+    title: First piece of work
+    status: open
+    blocked_by: []
+`;

@@ -36,6 +36,12 @@ export class DiagnosticsFeature implements vscode.Disposable {
     );
   }
 
+  errorCount(): number {
+    let n = 0;
+    for (const list of this.findings.values()) for (const f of list) if (f.severity === "error") n++;
+    return n;
+  }
+
   findingsFor(uri: vscode.Uri): Finding[] {
     return this.findings.get(uri.toString()) ?? [];
   }

@@ -6,11 +6,16 @@ import { DiagnosticsFeature } from "./diagnostics";
 import { Log } from "./log";
 import { PlanningModel } from "./model";
 import { IdNavigation, IssueSymbols } from "./navigation";
+import { StatusBar } from "./statusBar";
+import { GatesView } from "./views/gatesView";
+import { IssuesView } from "./views/issuesView";
 
 export interface Features {
   log: Log;
   model: PlanningModel;
   diagnostics: DiagnosticsFeature;
+  issues: IssuesView;
+  gates: GatesView;
 }
 
 /** What tests (and other extensions) can reach. */
@@ -33,12 +38,17 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
   try {
     const model = new PlanningModel(log);
     const diagnostics = new DiagnosticsFeature(model, log);
-    const features: Features = { log, model, diagnostics };
+    const issues = new IssuesView(model, diagnostics, context.workspaceState);
+    const gates = new GatesView(model, vscode.Uri.joinPath(context.extensionUri, "media"));
+    const features: Features = { log, model, diagnostics, issues, gates };
     const navigation = new IdNavigation(model);
     context.subscriptions.push(
       log,
       model,
       diagnostics,
+      issues,
+      gates,
+      new StatusBar(diagnostics, gates),
       // Register providers
       vscode.languages.registerCodeActionsProvider(PLANNING_FILES, new QuickFixProvider(diagnostics, model), {
         providedCodeActionKinds: QuickFixProvider.providedCodeActionKinds,

@@ -92,7 +92,10 @@ export class PlanningModel implements vscode.Disposable {
     let affected: Set<string>;
     if (rel === WORKBOARD_FILE) affected = ws.setWorkboard(text);
     else if (rel === LEXICON_FILE) affected = ws.setLexicon(text);
-    else if (text === undefined) affected = ws.deleteDoc(rel);
+    else if (text === undefined) {
+      affected = ws.deleteDoc(rel);
+      affected.add(rel); // so its diagnostics are cleared
+    }
     else affected = ws.setDoc(rel, text);
     this.changeEmitter.fire({ ws, affected });
   }

@@ -6,6 +6,7 @@ import { issueStructure } from "./issueStructure";
 import { localDisclaimer } from "./localDisclaimer";
 import { promotionStatus } from "./promotionStatus";
 import { requiredArtifact } from "./requiredArtifact";
+import { recordStructure } from "./recordStructure";
 import { staleReview } from "./staleReview";
 import { authorityDrift, readinessClaim } from "./wording";
 import { workboardEntry } from "./workboardEntry";
@@ -21,4 +22,5 @@ export const RULES: Rule[] = [
   issueStructure,
   dependency,
   readinessClaim,
+  recordStructure,
 ];

@@ -1,0 +1,181 @@
+// Stage gate state, computed from the records plus a list of evidence bundles — never assumed.
+// Default status is earned: no code path here passes `candidate-default` without a verified
+// comparison, and a gate passes only when every one of its conditions holds.
+import type { PlanningDoc } from "./model";
+import {
+  GATE_IDS,
+  parseEligibility,
+  parseFailureMatrix,
+  parseSourceAdmission,
+  parseStageGates,
+  recordType,
+  type GateId,
+  type GateRecord,
+  type MatrixRow,
+} from "./records";
+import type { Range } from "./types";
+import type { CtoWorkspace } from "./workspace";
+
+/** What the gates need to know about one evidence bundle (read and verified by the harness). */
+export interface EvidenceBundle {
+  runId: string;
+  /** Bundle folder, for links. */
+  path: string;
+  engine: string;
+  taskId: string;
+  status: "pass" | "fail" | "blocked" | "error";
+  blockers: string[];
+  /** `cto verify` accepted every digest and the manifest. */
+  verified: boolean;
+  /** The repo HEAD/tree still match and the bundle is within its maximum age. */
+  fresh: boolean;
+  /** The matrix row the run reproduced, when it came from `cto fixtures`. */
+  fixture?: string;
+  /** Whether that fixture run matched its expectation. */
+  matched?: boolean;
+}
+
+export type GateStateName = "locked" | "open" | "passed";
+
+export interface GateCondition {
+  ok: boolean;
+  text: string;
+  /** A record or bundle that satisfies or fails it. */
+  link?: { file: string; range?: Range } | { bundle: string };
+}
+
+export interface GateState {
+  id: GateId;
+  state: GateStateName;
+  /** One line on why it is in this state. */
+  summary: string;
+  conditions: GateCondition[];
+  /** What evidence it lacks (the failed conditions). */
+  lacks: string[];
+  record?: { file: string; range: Range; promotionCondition?: string };
+}
+
+interface Records {
+  gates?: { doc: PlanningDoc; list: GateRecord[]; ok: boolean };
+  admission?: { doc: PlanningDoc; ok: boolean };
+  eligibility?: { doc: PlanningDoc; ok: boolean; selectsCase: boolean };
+  matrix?: { doc: PlanningDoc; rows: MatrixRow[]; ok: boolean };
+}
+
+function readRecords(ws: CtoWorkspace): Records {
+  const r: Records = {};
+  for (const doc of ws.planningDocs()) {
+    switch (recordType(doc)) {
+      case "stage-gates": {
+        const p = parseStageGates(doc);
+        r.gates = { doc, list: p.gates, ok: p.problems.length === 0 };
+        break;
+      }
+      case "source-admission":
+        r.admission = { doc, ok: parseSourceAdmission(doc).problems.length === 0 };
+        break;
+      case "eligibility-decision": {
+        const p = parseEligibility(doc);
+        r.eligibility = { doc, ok: p.problems.length === 0, selectsCase: p.record?.selected === "case" };
+        break;
+      }
+      case "failure-matrix": {
+        const p = parseFailureMatrix(doc);
+        r.matrix = { doc, rows: p.rows, ok: p.problems.length === 0 };
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+const usable = (b: EvidenceBundle) => b.verified && b.fresh;
+const GATING_BLOCKERS = ["engine_not_enabled", "not_eligible", "self_approval"];
+const COMPARED = ["case", "fake", "codex", "pi"];
+
+export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): GateState[] {
+  const rec = readRecords(ws);
+  const docLink = (doc: PlanningDoc | undefined, range?: Range) => (doc ? { link: { file: doc.path, ...(range ? { range } : {}) } } : {});
+  const recordCondition = (name: string, r: { doc: PlanningDoc; ok: boolean } | undefined): GateCondition =>
+    r ? { ok: r.ok, text: r.ok ? `${name} validates` : `${name} has problems (see the validator)`, ...docLink(r.doc) } : { ok: false, text: `no ${name} in this workspace` };
+
+  const conditionsFor = (id: GateId): GateCondition[] => {
+    const good = evidence.filter(usable);
+    const stale = evidence.filter((b) => !usable(b));
+    const staleNote = (list: EvidenceBundle[]) => (list.length > 0 ? ` (${list.length} bundle(s) stale or failing verification do not count)` : "");
+    switch (id) {
+      case "gated-engine": {
+        const out: GateCondition[] = [
+          recordCondition("source admission record", rec.admission),
+          recordCondition("eligibility decision", rec.eligibility),
+        ];
+        if (rec.eligibility?.ok) out.push({ ok: rec.eligibility.selectsCase, text: rec.eligibility.selectsCase ? "eligibility decision selects case" : "eligibility decision does not select case", ...docLink(rec.eligibility.doc) });
+        for (const blocker of GATING_BLOCKERS) {
+          const b = good.find((x) => x.engine === "case" && x.blockers.includes(blocker));
+          out.push(
+            b
+              ? { ok: true, text: `a verified bundle reproduces ${blocker}`, link: { bundle: b.path } }
+              : { ok: false, text: `needs a fresh, verified case bundle refused with ${blocker}${staleNote(stale.filter((x) => x.blockers.includes(blocker)))}` },
+          );
+        }
+        return out;
+      }
+      case "artificial-fixture": {
+        const out: GateCondition[] = [recordCondition("failure fixture matrix", rec.matrix)];
+        for (const row of rec.matrix?.rows ?? []) {
+          const b = good.find((x) => x.fixture?.toLowerCase() === row.fixture.toLowerCase() && x.matched === true);
+          out.push(b ? { ok: true, text: `matrix row '${row.fixture}' matches`, link: { bundle: b.path } } : { ok: false, text: `needs a fresh, verified bundle matching matrix row '${row.fixture}'`, ...docLink(rec.matrix?.doc, { line: row.line, column: 1, endLine: row.line, endColumn: 2 }) });
+        }
+        const pass = good.find((x) => x.engine === "case" && x.status === "pass" && !x.fixture);
+        out.push(pass ? { ok: true, text: "a verified pass bundle of case on the artificial task", link: { bundle: pass.path } } : { ok: false, text: "needs a fresh, verified pass bundle of case on the artificial task" });
+        return out;
+      }
+      case "copied-repo-fixture":
+      case "disposable-sandbox-repo":
+      case "owned-noncritical-repo":
+        return [{ ok: false, text: `needs fresh, verified pass bundles of case for every task of the ${id} task set (no task set is recorded yet)` }];
+      case "candidate-default": {
+        const out: GateCondition[] = [];
+        for (const engine of COMPARED) {
+          const has = good.some((x) => x.engine === engine && !x.fixture);
+          out.push({ ok: has, text: has ? `${engine}: fresh, verified bundles on the compared tasks` : `needs fresh, verified ${engine} bundles on the same tasks` });
+        }
+        out.push({ ok: false, text: "needs a side-by-side comparison report of case against fake, codex and pi (cto compare)" });
+        return out;
+      }
+    }
+  };
+
+  const states: GateState[] = [];
+  let blocked = false;
+  for (const id of GATE_IDS) {
+    const record = rec.gates?.list.find((g) => g.id === id);
+    const conditions: GateCondition[] = [
+      record
+        ? { ok: Object.keys(record.fields).length === 5, text: `gate record names scope, artifacts, validator, failure modes and promotion condition`, ...docLink(rec.gates?.doc, record.section.titleRange) }
+        : { ok: false, text: `no '### Gate: ${id}' record` },
+      ...conditionsFor(id),
+    ];
+    const lacks = conditions.filter((c) => !c.ok).map((c) => c.text);
+    const passed = !blocked && lacks.length === 0;
+    const state: GateStateName = blocked ? "locked" : passed ? "passed" : "open";
+    const previous = states[states.length - 1];
+    states.push({
+      id,
+      state,
+      summary: state === "locked" ? `locked until ${previous?.id ?? "the previous gate"} passes` : state === "passed" ? "passed: every condition holds on fresh, verified evidence" : `open: ${lacks.length} condition(s) unmet`,
+      conditions,
+      lacks,
+      ...(record && rec.gates
+        ? { record: { file: rec.gates.doc.path, range: record.section.titleRange, ...(record.fields["Promotion condition"] ? { promotionCondition: record.fields["Promotion condition"].value } : {}) } }
+        : {}),
+    });
+    if (!passed) blocked = true;
+  }
+  return states;
+}
+
+/** The first gate not passed (the one being worked on), or undefined when all passed. */
+export function currentGate(states: GateState[]): GateState | undefined {
+  return states.find((s) => s.state !== "passed");
+}
