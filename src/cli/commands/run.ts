@@ -1,0 +1,106 @@
+// `cto run --engine ID --task TASK.yaml [--out DIR] [--enable-gated ID]... [--records DIR]
+//          [--isolation auto|required|none] [--keep-sandbox] [--json]`
+// A thin shell over the harness core's runTask(): the exit code is the run's.
+import { parseArgs } from "node:util";
+import { runTask, RunUsageError, TaskError, EXIT_USAGE } from "../../harness";
+import { UsageError, type CliIo } from "../io";
+import { HARNESS_VERSION as VERSION } from "../../harness/version";
+
+const HELP = `usage: cto run --engine ID --task TASK.yaml [options]
+
+Runs one engine on a disposable copy of the task's repo and writes one evidence
+bundle (.cto/runs/<run_id>/ by default).
+
+  --engine ID          fake | codex | pi | case (case is gated)
+  --task FILE          the task file (YAML)
+  --out DIR            runs folder (default .cto/runs)
+  --enable-gated ID    enable a gated engine for this run (repeatable)
+  --records DIR        folder with the gate records (default: the CTO child
+                       workspace above the task file, i.e. the WORKBOARD.yaml folder)
+  --isolation MODE     auto (default; required for gated engines) | required | none
+  --keep-sandbox       keep the sandbox folder after the run (debugging)
+  --json               print the outcome as JSON
+
+Exit: 0 pass; 10-25 the first blocker's code (docs/harness.md); 1 internal error; 2 usage.`;
+
+export default async function run(args: string[], io: CliIo): Promise<number> {
+  let v: Record<string, string | boolean | string[] | undefined>;
+  try {
+    v = parseArgs({
+      args,
+      options: {
+        engine: { type: "string" },
+        task: { type: "string" },
+        out: { type: "string" },
+        "enable-gated": { type: "string", multiple: true },
+        records: { type: "string" },
+        isolation: { type: "string" },
+        "keep-sandbox": { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${HELP}`);
+  }
+  if (v.help) {
+    io.out(HELP);
+    return 0;
+  }
+  if (!v.engine || !v.task) throw new UsageError(`--engine and --task are required\n${HELP}`);
+  const isolation = v.isolation as string | undefined;
+  if (isolation && !["auto", "required", "none"].includes(isolation)) throw new UsageError("--isolation must be auto, required or none");
+
+  let result;
+  try {
+    result = await runTask({
+      engine: String(v.engine),
+      taskFile: String(v.task),
+      outDir: v.out as string | undefined,
+      cwd: io.cwd,
+      enableGated: (v["enable-gated"] as string[] | undefined)?.flatMap((s) => s.split(",")).map((s) => s.trim()),
+      recordsDir: v.records as string | undefined,
+      isolation: isolation as "auto" | "required" | "none" | undefined,
+      env: io.env,
+      keepSandbox: v["keep-sandbox"] === true,
+    });
+  } catch (e) {
+    if (e instanceof TaskError) {
+      io.err(e.message);
+      return EXIT_USAGE;
+    }
+    if (e instanceof RunUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+  const r = result.report;
+  for (const n of result.notes) io.err(`cto run: note: ${n}`);
+  if (v.json) {
+    io.out(
+      JSON.stringify(
+        {
+          tool: "cto-run",
+          version: VERSION,
+          run_id: r.run_id,
+          engine: r.engine.id,
+          task: r.task.id,
+          status: r.status,
+          exit_code: r.exit_code,
+          isolation: r.isolation,
+          blockers: r.blockers,
+          changed_files: r.changed_files.map((f) => f.path),
+          bundle: result.bundleDir,
+          notes: result.notes,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(`${r.status.toUpperCase()} ${r.task.id} with ${r.engine.id} (exit ${r.exit_code}, isolation ${r.isolation})`);
+    for (const b of r.blockers) io.out(`  blocker ${b.id}: ${b.reason}`);
+    io.out(result.bundleDir ? `bundle: ${result.bundleDir}` : "no bundle was written");
+  }
+  return result.exitCode;
+}

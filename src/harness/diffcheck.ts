@@ -1,0 +1,76 @@
+// Checks a captured change against the task's allowed-file globs and against
+// the repo boundary: a path that escapes the repo, a symlink pointing outside
+// it, or a write the engine itself reported outside the sandbox are all
+// `disallowed_file` — whatever the globs say.
+import picomatch from "picomatch";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { ChangedFile } from "./contract";
+
+export interface Violation {
+  path: string;
+  reason: string;
+}
+
+/** true when `p` (absolute) lies inside `root` (absolute). */
+export function inside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === "" || (!rel.startsWith(".." + sep) && rel !== ".." && !isAbsolute(rel));
+}
+
+export function checkChanges(workTree: string, changes: ChangedFile[], allowed: string[]): Violation[] {
+  const isAllowed = allowed.length ? picomatch(allowed, { dot: true }) : () => false;
+  const out: Violation[] = [];
+  for (const c of changes) {
+    const segs = c.path.split("/");
+    if (isAbsolute(c.path) || segs.includes("..") || segs.includes(".git")) {
+      out.push({ path: c.path, reason: "path escapes the repo" });
+      continue;
+    }
+    if (!isAllowed(c.path)) {
+      out.push({ path: c.path, reason: allowed.length ? `not matched by allowed_files (${allowed.join(", ")})` : "allowed_files is empty: no change is allowed" });
+      continue;
+    }
+    if (c.mode === "120000") {
+      const abs = join(workTree, c.path);
+      try {
+        const target = readlinkSync(abs);
+        const resolved = resolve(dirname(abs), target);
+        if (!inside(workTree, resolved)) out.push({ path: c.path, reason: `symlink points outside the repo (-> ${target})` });
+        else if (resolved.split(sep).includes(".git")) out.push({ path: c.path, reason: `symlink points into git metadata (-> ${target})` });
+      } catch (e) {
+        out.push({ path: c.path, reason: `symlink cannot be read: ${(e as Error).message}` });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A path an engine reported writing (relative to its cwd or absolute): does it
+ * land outside the work tree, directly or through a symlinked directory?
+ */
+export function reportedWriteEscapes(workTree: string, reported: string): string | undefined {
+  const abs = isAbsolute(reported) ? reported : resolve(workTree, reported);
+  if (!inside(workTree, abs)) return "write outside the sandbox";
+  // Resolve the deepest existing ancestor through symlinks.
+  let probe = abs;
+  for (;;) {
+    try {
+      lstatSync(probe);
+      break;
+    } catch {
+      const up = dirname(probe);
+      if (up === probe) return undefined;
+      probe = up;
+    }
+  }
+  try {
+    const real = realpathSync(probe);
+    const realRoot = realpathSync(workTree);
+    if (!inside(realRoot, real)) return "write through a symlink that leaves the sandbox";
+  } catch {
+    /* a dangling link is caught by the diff check */
+  }
+  return undefined;
+}

@@ -1,0 +1,140 @@
+// The engine adapter interface: one per backend (fake, codex, pi, case). The
+// runner owns the process (spawn, isolation, timeout, group kill); an adapter
+// only says what to launch and turns the engine's raw output into normalized
+// events through an EngineSink. The VS Code layer lists adapters through the
+// registry (id, gated, summary) and never talks to one directly.
+import type { ProcResult } from "../proc";
+import type { Task } from "../task";
+
+/** What a normalizer reports while reading an engine's own stream. */
+export interface EngineSink {
+  /** A normalized engine event (source "engine"); `type` is a cto.event/v1 type. */
+  event(type: string, data?: Record<string, unknown>): void;
+  /** The engine says it wrote/deleted/linked this path (checked against the sandbox boundary). */
+  fileTouched(path: string, action: string): void;
+  /** Something in the engine's own stream looks like an approval decision → self_approval. */
+  selfApproval(what: string, data?: Record<string, unknown>): void;
+  /**
+   * The stream cannot be read or trusted → missing_event. "unreadable": bad or
+   * unknown content, gaps. "incomplete": it ended without its finish event or log
+   * — explained away when the engine was killed or itself exited nonzero.
+   */
+  missing(reason: string, kind: "unreadable" | "incomplete"): void;
+  /** The engine reports its model provider unreachable (auth, network, quota) → provider_unavailable. */
+  providerError(message: string): void;
+  /** The engine reports an action declined by its sandbox policy (codex `declined`) → approval.denied. */
+  declined(action: string, detail?: Record<string, unknown>): void;
+  /** The engine's own finish event was seen. */
+  finished(data?: Record<string, unknown>): void;
+}
+
+/** A line-oriented normalizer of one engine's raw format (pure: testable on recorded logs). */
+export interface Normalizer {
+  line(text: string): void;
+  /** End of stream: reports a missing finish event, truncated input, … */
+  end(): void;
+}
+
+export interface EngineProbe {
+  available: boolean;
+  version: string | null;
+  /** Absolute path of the executable (hashed for Case's admission record). */
+  executable?: string;
+  reason?: string;
+}
+
+export interface EngineRunContext {
+  runId: string;
+  task: Task;
+  workTree: string;
+  /** Harness-owned folder for the engine's inputs (readable under isolation). */
+  inputs: string;
+  options: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  sink: EngineSink;
+  /** Asks the harness's approver; resolves to the approver's decision. */
+  requestApproval(action: string, detail?: Record<string, unknown>): Promise<"grant" | "deny">;
+  /** Keeps an extra raw log in the bundle's raw/ folder (name is a file name). */
+  saveRaw(name: string, data: Buffer | string): void;
+}
+
+export interface EngineLaunch {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  /** "pipe" when the adapter answers approval requests on stdin. */
+  stdin: "pipe" | "ignore";
+  /** Whether the engine needs the network (a model provider). Tests never get it. */
+  network: boolean;
+  /** Extra paths the engine must see read-only under isolation. */
+  readOnly?: string[];
+}
+
+export interface EngineSession {
+  launch: EngineLaunch;
+  /** Each stdout line; `reply` writes to the engine's stdin. */
+  stdoutLine(line: string, reply: (text: string) => void): void;
+  /** After the process ended (normally, by timeout or by signal): final reading. */
+  finish(result: ProcResult): Promise<void>;
+}
+
+export interface EngineAdapter {
+  readonly id: string;
+  /** Gated engines run only when enabled, admitted and eligible. */
+  readonly gated: boolean;
+  readonly summary: string;
+  /** Work-tree-relative folders that are the engine's runtime state, kept out of the diff. */
+  readonly statePaths: string[];
+  /** The argv prefix the adapter executes (probed for availability, hashed for admission). */
+  command(task: Task, env: NodeJS.ProcessEnv): string[];
+  probe(task: Task, env: NodeJS.ProcessEnv): EngineProbe;
+  start(ctx: EngineRunContext): EngineSession;
+}
+
+/** Approval-looking names: any such event from an engine's own stream is a self-approval. */
+export function looksLikeApproval(s: unknown): boolean {
+  return typeof s === "string" && /approv|permission[._-]?grant|consent[._-]?grant|\bgranted\b|self[._-]?grant/i.test(s);
+}
+
+/** Messages that mean "the model provider cannot be reached", not "the engine failed". */
+export function looksLikeProviderError(msg: unknown): boolean {
+  return (
+    typeof msg === "string" &&
+    /api[ _-]?key|unauthori[sz]ed|\b40[13]\b|authenticat|not logged in|login required|credential|ENOTFOUND|ECONNREFUSED|EAI_AGAIN|ETIMEDOUT|network|connection (?:refused|reset|error)|stream disconnected|rate[ _-]?limit|\b429\b|quota|insufficient[_ ]credit|no (?:model|provider) (?:configured|available)/i.test(msg)
+  );
+}
+
+/** Parses one JSONL line into an object, or undefined. */
+export function parseJsonLine(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Harness-owned event types an engine stream may never produce verbatim. */
+export const RESERVED_TYPES = new Set([
+  "run.started",
+  "run.finished",
+  "engine.started",
+  "engine.finished",
+  "engine.timeout",
+  "engine.failed",
+  "engine.unavailable",
+  "engine.gated",
+  "blocker.raised",
+  "tests.started",
+  "tests.finished",
+  "tests.failed",
+  "tests.missing_command",
+  "review.approved",
+  "review.rejected",
+  "diff.empty",
+  "diff.disallowed_file",
+  "preflight.dirty_tree",
+  "postflight.dirty_tree",
+  "artifact.write_failed",
+  "eligibility.denied",
+  "events.missing",
+]);

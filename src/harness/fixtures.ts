@@ -1,0 +1,100 @@
+// The failure fixture matrix as data: fixtures/harness/<row>/{task.yaml,expect.yaml}.
+// The harness tests and `cto fixtures` read the rows through here, so both run
+// a row exactly the same way (same setup, same env, same options).
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse, parseDocument } from "yaml";
+import { BLOCKER_IDS, type BlockerId, type RunStatus } from "./contract";
+import { git } from "./git";
+import type { RunOptions } from "./runner";
+
+export interface FixtureExpectation {
+  engine: string;
+  blocker: BlockerId | null;
+  event: string;
+  status: RunStatus;
+  exit: number;
+  /** Extra `cto run` arguments (paths relative to the row folder). */
+  args: string[];
+  env: Record<string, string>;
+  /** "git-dirty": the repo is made at run time as a dirty git repo. */
+  setup: "none" | "git-dirty";
+}
+
+export interface FixtureRow {
+  name: string;
+  dir: string;
+  taskFile: string;
+  expect: FixtureExpectation;
+}
+
+export function listFixtureRows(root: string): FixtureRow[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, "expect.yaml")))
+    .map((d) => readFixtureRow(join(root, d.name)))
+    .sort((a, b) => a.expect.exit - b.expect.exit || a.name.localeCompare(b.name));
+}
+
+export function readFixtureRow(dir: string): FixtureRow {
+  const raw = parse(readFileSync(join(dir, "expect.yaml"), "utf8")) as Record<string, unknown>;
+  const blocker = (raw.blocker ?? null) as BlockerId | null;
+  if (blocker !== null && !BLOCKER_IDS.includes(blocker)) throw new Error(`${dir}/expect.yaml: unknown blocker '${String(blocker)}'`);
+  const expect: FixtureExpectation = {
+    engine: String(raw.engine ?? "fake"),
+    blocker,
+    event: String(raw.event),
+    status: raw.status as RunStatus,
+    exit: Number(raw.exit),
+    args: Array.isArray(raw.args) ? raw.args.map(String) : [],
+    env: (raw.env ?? {}) as Record<string, string>,
+    setup: raw.setup === "git-dirty" ? "git-dirty" : "none",
+  };
+  return { name: dir.split(/[\\/]/).pop()!, dir, taskFile: join(dir, "task.yaml"), expect };
+}
+
+export interface PreparedRow {
+  taskFile: string;
+  options: Pick<RunOptions, "engine" | "taskFile" | "enableGated" | "recordsDir">;
+  env: Record<string, string>;
+  /** The CLI argv equivalent (`cto run ...`), for the fixtures command and people. */
+  argv: string[];
+  cleanup(): void;
+}
+
+/** Prepares a row to run: performs its setup, resolves its args. */
+export function prepareFixtureRow(row: FixtureRow): PreparedRow {
+  let taskFile = row.taskFile;
+  let tmp: string | undefined;
+  if (row.expect.setup === "git-dirty") {
+    // A git repo outside our own repo: copy the row's repo, commit, then dirty it.
+    tmp = mkdtempSync(join(tmpdir(), `cto-fixture-${row.name}-`));
+    const doc = parseDocument(readFileSync(row.taskFile, "utf8"));
+    const srcRepo = resolve(row.dir, String(doc.get("repo")));
+    const repo = join(tmp, "repo");
+    cpSync(srcRepo, repo, { recursive: true });
+    git(["init", "-q"], { cwd: repo });
+    git(["add", "-A"], { cwd: repo });
+    git(["commit", "-q", "-m", "fixture base"], { cwd: repo });
+    appendFileSync(join(repo, "src", "add.js"), "// uncommitted edit\n");
+    doc.set("repo", "./repo");
+    taskFile = join(tmp, "task.yaml");
+    writeFileSync(taskFile, doc.toString());
+  }
+  const enableGated: string[] = [];
+  let recordsDir: string | undefined;
+  const a = row.expect.args;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === "--enable-gated") enableGated.push(a[++i]!);
+    else if (a[i] === "--records") recordsDir = resolve(row.dir, a[++i]!);
+    else throw new Error(`${row.dir}/expect.yaml: unsupported arg ${a[i]}`);
+  }
+  const argv = ["run", "--engine", row.expect.engine, "--task", taskFile, ...enableGated.flatMap((g) => ["--enable-gated", g]), ...(recordsDir ? ["--records", recordsDir] : [])];
+  return {
+    taskFile,
+    options: { engine: row.expect.engine, taskFile, enableGated, recordsDir },
+    env: row.expect.env,
+    argv,
+    cleanup: () => tmp && rmSync(tmp, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,13 @@
+// The harness's public surface: what the CLI and the VS Code layer import.
+// Pure Node — never imports `vscode`.
+export { runTask, newRunId, RunUsageError, type RunOptions, type RunHooks, type RunResult } from "./runner";
+export { verifyBundle, VerifyUsageError, VERIFY_EXIT, DEFAULT_MAX_AGE_DAYS, type VerifyOptions, type VerifyResult, type VerifyProblem } from "./verify";
+export { loadTask, parseTask, TaskError, TASK_KEYS, type Task, type ScenarioStep } from "./task";
+export { PolicyApprover, type Approver, type ApprovalRequest, type ApprovalDecision, type AskCallback } from "./approver";
+export { getEngine, listEngines, ENGINE_IDS } from "./engines/registry";
+export type { EngineAdapter, EngineSink, EngineSession, EngineLaunch, EngineProbe, EngineRunContext, Normalizer } from "./engines/types";
+export { readGateRecords, findWorkspaceRoot, type GateRecords, type GateRecord } from "./records";
+export { evaluateEligibility, checkEligibility } from "./gating";
+export * from "./contract";
+export { listFixtureRows, readFixtureRow, prepareFixtureRow, type FixtureRow, type FixtureExpectation, type PreparedRow } from "./fixtures";
+export { bubblewrapWorks, planIsolation, type IsolationRequest } from "./isolation";
