@@ -8,6 +8,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   gates: { summary: "stage gate states, reasons and missing evidence", load: async () => (await import("./commands/gates")).default },
   run: { summary: "run an engine on a task in a sandbox; write an evidence bundle (exit 0 pass, 10-25 blocker)", load: async () => (await import("./commands/run")).default },
   verify: { summary: "verify an evidence bundle (exit 0 verified, 3 tampered, 4 stale, 2 usage)", load: async () => (await import("./commands/verify")).default },
+  fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
+  compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
 };
 
 const USAGE = () =>
@@ -42,7 +44,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 2;
     }
     io.err(`cto ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return name === "run" ? 1 : 2;
+    // The harness commands promise exit 1 for an internal error (never a pass); the others use 2.
+    return ["run", "fixtures", "compare"].includes(name) ? 1 : 2;
   }
 }
 

@@ -1,9 +1,16 @@
-// The failure fixture matrix as data: fixtures/harness/<row>/{task.yaml,expect.yaml}.
+// The failure fixture matrix as data: fixtures/harness/<folder>/{task.yaml,expect.yaml}.
 // The harness tests and `cto fixtures` read the rows through here, so both run
 // a row exactly the same way (same setup, same env, same options).
+//
+// `expect.yaml` says how to run a row (engine, args, env, setup) and which row of the
+// failure-matrix planning doc it reproduces (`row:`). `cto fixtures` takes the expected
+// outcome from that doc (src/harness/matrix.ts); the blocker/event/status/exit kept here
+// are a cross-check the harness's own tests pin to the contract, and a unit test keeps
+// them equal to the doc's row.
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parse, parseDocument } from "yaml";
 import { BLOCKER_IDS, type BlockerId, type RunStatus } from "./contract";
 import { git } from "./git";
@@ -20,6 +27,8 @@ export interface FixtureExpectation {
   env: Record<string, string>;
   /** "git-dirty": the repo is made at run time as a dirty git repo. */
   setup: "none" | "git-dirty";
+  /** The exact name of the failure-matrix doc row this folder reproduces (null: none named). */
+  row: string | null;
 }
 
 export interface FixtureRow {
@@ -49,6 +58,7 @@ export function readFixtureRow(dir: string): FixtureRow {
     args: Array.isArray(raw.args) ? raw.args.map(String) : [],
     env: (raw.env ?? {}) as Record<string, string>,
     setup: raw.setup === "git-dirty" ? "git-dirty" : "none",
+    row: typeof raw.row === "string" && raw.row.trim() !== "" ? raw.row.trim() : null,
   };
   return { name: dir.split(/[\\/]/).pop()!, dir, taskFile: join(dir, "task.yaml"), expect };
 }
@@ -68,18 +78,16 @@ export function prepareFixtureRow(row: FixtureRow): PreparedRow {
   let tmp: string | undefined;
   if (row.expect.setup === "git-dirty") {
     // A git repo outside our own repo: copy the row's repo, commit, then dirty it.
-    tmp = mkdtempSync(join(tmpdir(), `cto-fixture-${row.name}-`));
-    const doc = parseDocument(readFileSync(row.taskFile, "utf8"));
-    const srcRepo = resolve(row.dir, String(doc.get("repo")));
+    tmp = mkdtempSync(join(tmpdir(), tempPrefix(row)));
+    const { text, srcRepo } = gitDirtyTask(row);
     const repo = join(tmp, "repo");
     cpSync(srcRepo, repo, { recursive: true });
     git(["init", "-q"], { cwd: repo });
     git(["add", "-A"], { cwd: repo });
     git(["commit", "-q", "-m", "fixture base"], { cwd: repo });
     appendFileSync(join(repo, "src", "add.js"), "// uncommitted edit\n");
-    doc.set("repo", "./repo");
     taskFile = join(tmp, "task.yaml");
-    writeFileSync(taskFile, doc.toString());
+    writeFileSync(taskFile, text);
   }
   const enableGated: string[] = [];
   let recordsDir: string | undefined;
@@ -97,4 +105,27 @@ export function prepareFixtureRow(row: FixtureRow): PreparedRow {
     argv,
     cleanup: () => tmp && rmSync(tmp, { recursive: true, force: true }),
   };
+}
+
+const tempPrefix = (row: FixtureRow) => `cto-fixture-${row.name}-`;
+
+/** The task file a git-dirty row runs (its repo made at run time next to it), and the source repo. */
+function gitDirtyTask(row: FixtureRow): { text: string; srcRepo: string } {
+  const doc = parseDocument(readFileSync(row.taskFile, "utf8"));
+  const srcRepo = resolve(row.dir, String(doc.get("repo")));
+  doc.set("repo", "./repo");
+  return { text: doc.toString(), srcRepo };
+}
+
+/**
+ * How to recognize a bundle of this row from its report alone (`task.path`, `task.sha256`):
+ * the row's own task.yaml; or, for a row whose task is written at run time (git-dirty), a
+ * `task.yaml` in a temp folder named after the row whose content digest is that task's.
+ */
+export function isRowTask(row: FixtureRow, taskPath: string, taskSha256: string): boolean {
+  if (resolve(taskPath) === resolve(row.taskFile)) return true;
+  if (row.expect.setup !== "git-dirty") return false;
+  const folder = dirname(taskPath).split(/[\\/]/).pop() ?? "";
+  if (!folder.startsWith(tempPrefix(row)) || !taskPath.endsWith("task.yaml")) return false;
+  return createHash("sha256").update(gitDirtyTask(row).text).digest("hex") === taskSha256;
 }

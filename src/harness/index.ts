@@ -9,5 +9,35 @@ export type { EngineAdapter, EngineSink, EngineSession, EngineLaunch, EngineProb
 export { readGateRecords, findWorkspaceRoot, type GateRecords, type GateRecord } from "./records";
 export { evaluateEligibility, checkEligibility } from "./gating";
 export * from "./contract";
-export { listFixtureRows, readFixtureRow, prepareFixtureRow, type FixtureRow, type FixtureExpectation, type PreparedRow } from "./fixtures";
+export { listFixtureRows, readFixtureRow, prepareFixtureRow, isRowTask, type FixtureRow, type FixtureExpectation, type PreparedRow } from "./fixtures";
 export { bubblewrapWorks, planIsolation, type IsolationRequest } from "./isolation";
+export {
+  loadMatrix,
+  findMatrixWorkspace,
+  runFixtures,
+  selectRows,
+  folderOfRow,
+  unmatchedFolders,
+  compareWithRow,
+  judgeBundle,
+  packageFixturesDir,
+  rowKey,
+  MatrixWorkspaceError,
+  type MatrixExpectation,
+  type MatrixProblem,
+  type FixtureOutcome,
+  type RunFixturesOptions,
+  type Observed,
+} from "./matrix";
+export { readEvidence, scanEvidence, type EvidenceEntry, type ReadEvidenceOptions, type ScannedBundle } from "./evidence";
+export {
+  compareEngines,
+  renderComparisonMd,
+  CompareUsageError,
+  COMPARISON_SCHEMA,
+  UNAVAILABLE_BLOCKERS,
+  type CompareOptions,
+  type Comparison,
+  type ComparisonCell,
+  type EngineSummary,
+} from "./compare";

@@ -20,7 +20,14 @@ export interface VerifyOptions {
   /** Maximum age of the bundle in days (default 30). */
   maxAgeDays?: number;
   now?: Date;
+  /**
+   * Shared by the caller across many bundles checked at once (readEvidence): each repo's current
+   * state (HEAD/tree, or a plain folder's tree) is computed once per map instead of per bundle.
+   */
+  repoStates?: Map<string, Promise<RepoState>>;
 }
+
+export type RepoState = { kind: "git"; top: string; head?: string; tree?: string; dirty: number } | { kind: "plain"; tree: string };
 
 export interface VerifyProblem {
   kind: "tampered" | "stale";
@@ -84,7 +91,7 @@ export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Pr
 
   // The repo check runs in child processes while the digests are computed.
   const repo = o.repo ?? (existsSync(report.task.repo) ? report.task.repo : undefined);
-  const repoCheck = repo ? repoStaleness(resolve(repo), report, notes).catch((e: Error) => [{ kind: "stale" as const, message: `the repo cannot be checked: ${e.message}` }]) : Promise.resolve([]);
+  const repoCheck = repo ? repoStaleness(resolve(repo), report, notes, o.repoStates).catch((e: Error) => [{ kind: "stale" as const, message: `the repo cannot be checked: ${e.message}` }]) : Promise.resolve([]);
 
   // SHA256SUMS, bound by report.json.
   let manifestText: string;
@@ -149,7 +156,22 @@ export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Pr
   return done(report, repo ? resolve(repo) : null);
 }
 
-async function repoStaleness(repo: string, r: Report, notes: string[]): Promise<VerifyProblem[]> {
+async function repoState(repo: string, kind: "git" | "plain"): Promise<RepoState> {
+  if (kind === "plain") return { kind, tree: await plainTreeOf(repo) };
+  let top = "";
+  let head: string | undefined;
+  let tree: string | undefined;
+  try {
+    [top = "", head, tree] = (await gitAsync(["rev-parse", "--show-toplevel", "HEAD^{commit}", "HEAD^{tree}"], { cwd: repo })).trim().split("\n");
+  } catch {
+    /* not a repo, or no commit */
+  }
+  if (!top || realpathSync(top) !== realpathSync(repo)) return { kind, top: "", dirty: 0 };
+  const dirty = (await gitAsync(["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd: repo })).split("\0").filter(Boolean).length;
+  return { kind, top, ...(head ? { head } : {}), ...(tree ? { tree } : {}), dirty };
+}
+
+async function repoStaleness(repo: string, r: Report, notes: string[], cache?: Map<string, Promise<RepoState>>): Promise<VerifyProblem[]> {
   const out: VerifyProblem[] = [];
   const stale = (message: string) => out.push({ kind: "stale", message });
   const f = r.freshness;
@@ -157,25 +179,20 @@ async function repoStaleness(repo: string, r: Report, notes: string[]): Promise<
     notes.push("the run was refused before a sandbox existed: it records no base tree to compare with the repo");
     return out;
   }
-  if (f.repo_kind === "git") {
-    let top = "";
-    let head: string | undefined;
-    let tree: string | undefined;
-    try {
-      [top = "", head, tree] = (await gitAsync(["rev-parse", "--show-toplevel", "HEAD^{commit}", "HEAD^{tree}"], { cwd: repo })).trim().split("\n");
-    } catch {
-      /* not a repo, or no commit */
-    }
-    if (!top || realpathSync(top) !== realpathSync(repo)) return stale(`${repo} is not a git repo with a commit; the run started from one`), out;
-    if (head !== f.repo_head) stale(`repo HEAD is ${head ?? "unborn"}, the run started from ${f.repo_head}`);
-    if (tree !== f.base_tree) stale(`repo tree is ${tree ?? "none"}, the run started from ${f.base_tree}`);
-    // Freshness is about the committed state the run started from; local edits are only noted.
-    const dirty = (await gitAsync(["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd: repo })).split("\0").filter(Boolean);
-    if (dirty.length) notes.push(`the repo's working tree has ${dirty.length} uncommitted change(s)`);
-  } else {
-    const tree = await plainTreeOf(repo);
-    if (tree !== f.base_tree) stale(`the folder's content (tree ${tree}) is no longer the run's base (${f.base_tree})`);
+  const key = `${f.repo_kind}\0${repo}`;
+  let p = cache?.get(key);
+  if (!p) {
+    p = repoState(repo, f.repo_kind);
+    cache?.set(key, p);
   }
+  const s = await p;
+  if (s.kind === "git") {
+    if (!s.top) return stale(`${repo} is not a git repo with a commit; the run started from one`), out;
+    if (s.head !== f.repo_head) stale(`repo HEAD is ${s.head ?? "unborn"}, the run started from ${f.repo_head}`);
+    if (s.tree !== f.base_tree) stale(`repo tree is ${s.tree ?? "none"}, the run started from ${f.base_tree}`);
+    // Freshness is about the committed state the run started from; local edits are only noted.
+    if (s.dirty) notes.push(`the repo's working tree has ${s.dirty} uncommitted change(s)`);
+  } else if (s.tree !== f.base_tree) stale(`the folder's content (tree ${s.tree}) is no longer the run's base (${f.base_tree})`);
   return out;
 }
 

@@ -141,17 +141,37 @@ describe("gate evaluation", () => {
     assert.deepEqual(states[0].lacks.length, 3);
   });
 
-  it("passes gated-engine only on fresh, verified bundles of each gating blocker", async () => {
+  it("passes gated-engine only when the gating matrix rows are reproduced on fresh, verified bundles", async () => {
     const ws = await loadFixture();
-    const three = ["engine_not_enabled", "not_eligible", "self_approval"].map((b) => bundle({ blockers: [b] }));
+    const rows: [string, string][] = [
+      ["gated engine not enabled", "engine_not_enabled"],
+      ["not admitted / not eligible", "not_eligible"],
+      ["self approval", "self_approval"],
+    ];
+    const three = rows.map(([fixture, b]) => bundle({ blockers: [b], fixture, matched: true }));
     assert.equal(evaluateGates(ws, three)[0].state, "passed");
     assert.equal(evaluateGates(ws, three)[1].state, "open");
-    const tampered = [...three.slice(0, 2), bundle({ blockers: ["self_approval"], verified: false })];
+    // A bundle with the right blocker but no fixture row (or not matching it) does not count.
+    assert.equal(evaluateGates(ws, rows.map(([, b]) => bundle({ blockers: [b] })))[0].state, "open");
+    const mismatched = [...three.slice(0, 2), bundle({ blockers: ["self_approval"], fixture: "self approval", matched: false })];
+    assert.match(evaluateGates(ws, mismatched)[0].lacks[0], /matrix row 'self approval' \(self_approval\) \(1 fresh bundle\(s\) do not match the row\)/);
+    const tampered = [...three.slice(0, 2), bundle({ blockers: ["self_approval"], fixture: "self approval", matched: true, verified: false })];
     const s = evaluateGates(ws, tampered)[0];
     assert.equal(s.state, "open");
-    assert.match(s.lacks[0], /self_approval \(1 bundle\(s\) stale or failing verification do not count\)/);
-    const stale = [...three.slice(0, 2), bundle({ blockers: ["self_approval"], fresh: false })];
+    assert.match(s.lacks[0], /matrix row 'self approval' \(self_approval\) \(1 bundle\(s\) stale or failing verification do not count\)/);
+    const stale = [...three.slice(0, 2), bundle({ blockers: ["self_approval"], fixture: "self approval", matched: true, fresh: false })];
     assert.equal(evaluateGates(ws, stale)[0].state, "open");
+  });
+
+  it("passes artificial-fixture only when every matrix row is reproduced on fresh, verified bundles", async () => {
+    const ws = await loadFixture();
+    const matrix = parseFailureMatrix(ws.planningDocs().find((d) => d.frontmatter.data?.record_type === "failure-matrix")!).rows;
+    const all = matrix.map((r) => bundle({ fixture: r.fixture, blockers: r.blocker ? [r.blocker] : [], status: r.status, matched: true }));
+    assert.deepEqual(evaluateGates(ws, all).slice(0, 3).map((g) => g.state), ["passed", "passed", "open"]);
+    const oneStale = all.map((b) => (b.fixture === "timeout" ? { ...b, fresh: false } : b));
+    const g = evaluateGates(ws, oneStale)[1];
+    assert.equal(g.state, "open");
+    assert.deepEqual(g.lacks, ["needs a fresh, verified bundle reproducing matrix row 'timeout' (timeout) (1 bundle(s) stale or failing verification do not count)"]);
   });
 
   it("cannot pass candidate-default without the comparison, whatever else is given", async () => {

@@ -1,0 +1,170 @@
+// Evidence for the stage gates and the Evidence Runs view: every bundle under a runs folder,
+// verified now (never trusted from a previous look), newest first, and — when it is a run of a
+// failure-matrix fixture — which row it reproduces and whether it matches the DOC's row today.
+// Nothing is stored besides the bundles themselves: fixture and match are recomputed each time.
+import { existsSync, promises as fsp } from "node:fs";
+import { join, resolve } from "node:path";
+import type { EvidenceBundle } from "../core";
+import { listBundleFiles, TMP_PREFIX } from "./bundle";
+import { ARTIFACTS, type Report } from "./contract";
+import { isRowTask, listFixtureRows, type FixtureRow } from "./fixtures";
+import { compareWithRow, packageFixturesDir, rowKey, type MatrixExpectation } from "./matrix";
+import { verifyBundle, type RepoState, type VerifyResult } from "./verify";
+
+export interface EvidenceEntry extends EvidenceBundle {
+  runStart: string;
+  runEnd: string;
+  durationMs: number;
+  exitCode: number;
+  /** verified: intact and fresh; tampered: fails integrity; stale: intact but not fresh; incomplete: no report.json. */
+  verdict: "verified" | "tampered" | "stale" | "incomplete";
+  /** Why it is not verified (the first problem), when it is not. */
+  reason?: string;
+  /** Files in the bundle folder, bundle-relative (posix), sorted. */
+  artifacts: string[];
+}
+
+export interface ReadEvidenceOptions {
+  /** The matrix rows (from loadMatrix): bundles of fixture runs get `fixture` and `matched`. */
+  matrix?: MatrixExpectation[];
+  /** Where the fixture folders are (default: the package's fixtures/harness). */
+  fixturesDir?: string;
+  /** Maximum bundle age for `fresh` (verifyBundle's default, 30 days, when absent). */
+  maxAgeDays?: number;
+}
+
+/** One bundle as read, with its report (for callers that need more than the entry, e.g. compare). */
+export interface ScannedBundle {
+  entry: EvidenceEntry;
+  report?: Report;
+}
+
+const CONCURRENCY = 8;
+
+/** Every bundle under `runsDir` (`.tmp-*` folders skipped), verified, newest first. */
+export async function readEvidence(runsDir: string, opts: ReadEvidenceOptions = {}): Promise<EvidenceEntry[]> {
+  return (await scanEvidence(runsDir, opts)).map((s) => s.entry);
+}
+
+export async function scanEvidence(runsDir: string, opts: ReadEvidenceOptions = {}): Promise<ScannedBundle[]> {
+  const dir = resolve(runsDir);
+  let names: string[];
+  try {
+    names = (await fsp.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith(TMP_PREFIX) && !d.name.startsWith(".")).map((d) => d.name);
+  } catch {
+    return []; // no runs folder yet: no evidence
+  }
+  const fixturesDir = opts.fixturesDir ?? (opts.matrix ? packageFixturesDir() : undefined);
+  let folders: FixtureRow[] = [];
+  if (fixturesDir) {
+    try {
+      folders = listFixtureRows(fixturesDir);
+    } catch {
+      folders = []; // no fixtures here: bundles are simply not fixture runs
+    }
+  }
+  const repoStates = new Map<string, Promise<RepoState>>();
+  const out: ScannedBundle[] = new Array(names.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      out[i] = await readOne(join(dir, names[i]!), names[i]!, folders, opts, repoStates);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, names.length) }, worker));
+  return out.sort((a, b) => startedAt(b.entry) - startedAt(a.entry) || (a.entry.runId < b.entry.runId ? 1 : a.entry.runId > b.entry.runId ? -1 : 0));
+}
+
+/** The run's start (ms): report.json's run_start, else the UTC time its run id starts with. */
+function startedAt(e: EvidenceEntry): number {
+  const t = Date.parse(e.runStart);
+  if (Number.isFinite(t)) return t;
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(e.runId);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!) : 0;
+}
+
+async function readOne(dir: string, name: string, folders: FixtureRow[], opts: ReadEvidenceOptions, repoStates: Map<string, Promise<RepoState>>): Promise<ScannedBundle> {
+  let files: string[] = [];
+  try {
+    files = listBundleFiles(dir).files;
+  } catch {
+    /* unreadable folder: incomplete below */
+  }
+  const blank: EvidenceEntry = {
+    runId: name,
+    path: dir,
+    engine: "",
+    taskId: "",
+    status: "error",
+    blockers: [],
+    verified: false,
+    fresh: false,
+    runStart: "",
+    runEnd: "",
+    durationMs: 0,
+    exitCode: -1,
+    verdict: "incomplete",
+    artifacts: files,
+  };
+  if (!existsSync(join(dir, ARTIFACTS.report))) return { entry: { ...blank, reason: "no report.json: the run never committed a bundle here" } };
+  let v: VerifyResult;
+  try {
+    v = await verifyBundle(dir, { repoStates, ...(opts.maxAgeDays !== undefined ? { maxAgeDays: opts.maxAgeDays } : {}) });
+  } catch (e) {
+    return { entry: { ...blank, reason: `cannot be verified: ${(e as Error).message}` } };
+  }
+  const first = v.problems[0];
+  const reason = first ? `${first.file ? `${first.file}: ` : ""}${first.message}` : undefined;
+  const r = v.report;
+  if (!r) return { entry: { ...blank, verdict: "tampered", ...(reason ? { reason } : {}) } };
+  const start = Date.parse(r.run_start);
+  const end = Date.parse(r.run_end);
+  const entry: EvidenceEntry = {
+    runId: r.run_id,
+    path: dir,
+    engine: r.engine.id,
+    taskId: r.task.id,
+    status: r.status,
+    blockers: r.blockers.map((b) => b.id),
+    verified: v.verdict !== "tampered",
+    fresh: v.verdict === "verified",
+    runStart: r.run_start,
+    runEnd: r.run_end,
+    durationMs: Number.isFinite(start) && Number.isFinite(end) ? end - start : 0,
+    exitCode: r.exit_code,
+    verdict: v.verdict,
+    ...(reason ? { reason } : {}),
+    artifacts: files,
+  };
+  const folder = folders.find((f) => typeof r.task.path === "string" && isRowTask(f, r.task.path, r.task.sha256));
+  if (folder?.expect.row) {
+    const row = opts.matrix?.find((m) => rowKey(m.row) === rowKey(folder.expect.row!));
+    entry.fixture = row?.row ?? folder.expect.row;
+    // Whether the outcome reproduces the doc's row; whether the bundle can be trusted is
+    // `verified`/`fresh` (the gates need both).
+    if (row) entry.matched = compareWithRow(row, { blocker: r.blockers[0]?.id ?? null, status: r.status, exit: r.exit_code, events: await eventTypes(dir) }).length === 0;
+  }
+  return { entry, report: r };
+}
+
+/** Event types in the bundle's events file, in order of first appearance ([] when unreadable). */
+async function eventTypes(dir: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fsp.readFile(join(dir, ARTIFACTS.events), "utf8");
+  } catch {
+    return [];
+  }
+  const seen: string[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      const t = (JSON.parse(line) as { type?: unknown }).type;
+      if (typeof t === "string" && !seen.includes(t)) seen.push(t);
+    } catch {
+      /* a line that does not parse is verifyBundle's finding */
+    }
+  }
+  return seen;
+}
