@@ -69,8 +69,10 @@ const COMMANDS: Record<string, Handler> = {
   },
 };
 
-export function registerCommands(f: Features): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([name, handler]) =>
+export function registerCommands(f: Features, extra: Record<string, (...args: unknown[]) => unknown> = {}): vscode.Disposable[] {
+  const table: Record<string, Handler> = { ...COMMANDS };
+  for (const [name, fn] of Object.entries(extra)) table[name] = (_f, ...args) => fn(...args);
+  return Object.entries(table).map(([name, handler]) =>
     vscode.commands.registerCommand(`cto.${name}`, async (...args: unknown[]) => {
       try {
         return await handler(f, ...args);

@@ -3,6 +3,12 @@ import * as vscode from "vscode";
 import { QuickFixProvider } from "./codeActions";
 import { registerCommands } from "./commands";
 import { DiagnosticsFeature } from "./diagnostics";
+import { harnessCommands } from "./harness/commands";
+import { REPORT_SCHEME, ReportContent } from "./harness/report";
+import { RunsView } from "./harness/runsView";
+import { HarnessService } from "./harness/service";
+import { CtoTaskProvider, TASK_TYPE } from "./harness/tasks";
+import { FixtureTests } from "./harness/testing";
 import { Log } from "./log";
 import { PlanningModel } from "./model";
 import { IdNavigation, IssueSymbols } from "./navigation";
@@ -16,6 +22,10 @@ export interface Features {
   diagnostics: DiagnosticsFeature;
   issues: IssuesView;
   gates: GatesView;
+  harness: HarnessService;
+  runs: RunsView;
+  tests: FixtureTests;
+  tasks: CtoTaskProvider;
 }
 
 /** What tests (and other extensions) can reach. */
@@ -39,8 +49,12 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
     const model = new PlanningModel(log);
     const diagnostics = new DiagnosticsFeature(model, log);
     const issues = new IssuesView(model, diagnostics, context.workspaceState);
-    const gates = new GatesView(model, vscode.Uri.joinPath(context.extensionUri, "media"));
-    const features: Features = { log, model, diagnostics, issues, gates };
+    const harness = new HarnessService(context, model, log);
+    const gates = new GatesView(model, vscode.Uri.joinPath(context.extensionUri, "media"), (ws) => harness.evidenceOf(ws));
+    const runs = new RunsView(model, harness);
+    const tests = new FixtureTests(harness);
+    const tasks = new CtoTaskProvider(model, harness);
+    const features: Features = { log, model, diagnostics, issues, gates, harness, runs, tests, tasks };
     const navigation = new IdNavigation(model);
     context.subscriptions.push(
       log,
@@ -48,7 +62,13 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
       diagnostics,
       issues,
       gates,
+      harness,
+      runs,
+      tests,
+      harness.onDidChangeEvidence(() => gates.refresh()),
       new StatusBar(diagnostics, gates),
+      vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
+      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, new ReportContent()),
       // Register providers
       vscode.languages.registerCodeActionsProvider(PLANNING_FILES, new QuickFixProvider(diagnostics, model), {
         providedCodeActionKinds: QuickFixProvider.providedCodeActionKinds,
@@ -58,10 +78,12 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
       vscode.languages.registerReferenceProvider(PLANNING_FILES, navigation),
       vscode.languages.registerDocumentSymbolProvider({ scheme: "file", language: "markdown" }, new IssueSymbols(model), { label: "CTO-WORK issues" }),
       // Register commands
-      ...registerCommands(features),
+      ...registerCommands(features, harnessCommands(model, harness, tasks)),
     );
     // The first scan reads files: keep it off the activation path.
-    const ready = new Promise<void>((resolve) => setTimeout(() => void model.scan().then(resolve, resolve), 0));
+    const ready = new Promise<void>((resolve) =>
+      setTimeout(() => void model.scan().then(() => harness.refreshEvidence()).then(resolve, resolve), 0),
+    );
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
     return { ready, activationMs, features };

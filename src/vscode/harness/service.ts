@@ -1,0 +1,172 @@
+// The editor's door to the harness: trust checks, gated-engine consent, approvals asked of the
+// person, evidence per workspace. Every run goes through the harness core's runTask — the same
+// path the CLI and the tests take.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { CtoWorkspace } from "../../core";
+import {
+  loadMatrix,
+  readEvidence,
+  runFixtures,
+  runTask,
+  type ApprovalRequest,
+  type CtoEvent,
+  type EvidenceEntry,
+  type FixtureOutcome,
+  type MatrixExpectation,
+  type RunResult,
+} from "../../harness";
+import type { Log } from "../log";
+import type { PlanningModel } from "../model";
+
+const CONSENT_KEY = "cto.harness.gatedConsent";
+
+export class HarnessService implements vscode.Disposable {
+  private readonly evidence = new Map<string, EvidenceEntry[]>();
+  private readonly changed = new vscode.EventEmitter<CtoWorkspace | undefined>();
+  /** Fires when a workspace's evidence was re-read. */
+  readonly onDidChangeEvidence = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly model: PlanningModel,
+    private readonly log: Log,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher("**/.cto/runs/*/report.json");
+    const later = () => {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => void this.refreshEvidence(), 300);
+    };
+    this.disposables.push(watcher, watcher.onDidCreate(later), watcher.onDidChange(later), watcher.onDidDelete(later), model.onDidChange(later));
+  }
+
+  /** Refuses with a clear message in an untrusted workspace; validation keeps working there. */
+  requireTrust(action: string): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window
+      .showWarningMessage(`CTO: ${action} is disabled in an untrusted workspace: nothing is executed here. Validation still works.`, "Manage Workspace Trust")
+      .then((pick) => pick && vscode.commands.executeCommand("workbench.trust.manage"));
+    return false;
+  }
+
+  evidenceDir(ws: CtoWorkspace): string {
+    const setting = vscode.workspace.getConfiguration("cto").get<string>("harness.evidenceFolder") || ".cto/runs";
+    return path.resolve(ws.root, setting);
+  }
+
+  fixturesDir(): string {
+    const setting = vscode.workspace.getConfiguration("cto").get<string>("harness.fixturesFolder");
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
+    return setting ? path.resolve(folder, setting) : path.join(this.context.extensionPath, "fixtures", "harness");
+  }
+
+  /** The CTO workspace that holds the failure matrix (the first one that does). */
+  async matrixWorkspace(): Promise<{ ws: CtoWorkspace; rows: MatrixExpectation[]; doc?: string } | undefined> {
+    for (const ws of this.model.workspaces()) {
+      const m = await loadMatrix(ws.root);
+      if (m.rows.length > 0) return { ws, rows: m.rows, ...(m.doc ? { doc: m.doc } : {}) };
+    }
+    return undefined;
+  }
+
+  /**
+   * Gated engines run only when the setting lists them AND the person confirmed it once for
+   * this workspace; without both, the harness refuses them (engine_not_enabled).
+   */
+  async enabledGated(engine: string): Promise<string[]> {
+    const listed = vscode.workspace.getConfiguration("cto").get<string[]>("harness.enabledGatedEngines") ?? [];
+    if (!listed.includes(engine)) return [];
+    const consented = this.context.workspaceState.get<string[]>(CONSENT_KEY) ?? [];
+    if (consented.includes(engine)) return [engine];
+    const pick = await vscode.window.showWarningMessage(
+      `Run the gated engine '${engine}' in this workspace?`,
+      { modal: true, detail: `'${engine}' is a candidate backend. It still needs a valid source admission record and an eligibility decision that selects it, and it runs only in the sandbox. You are asked once per workspace.` },
+      "Enable for This Workspace",
+    );
+    if (pick !== "Enable for This Workspace") return [];
+    await this.context.workspaceState.update(CONSENT_KEY, [...consented, engine]);
+    return [engine];
+  }
+
+  /** The person answers an engine's approval request; the harness records it as from the approver. */
+  async ask(req: ApprovalRequest): Promise<"grant" | "deny"> {
+    const pick = await vscode.window.showWarningMessage(
+      `${req.engine} asks for approval: ${req.action}`,
+      { modal: true, detail: `Run ${req.runId}, request ${req.requestId}.${req.detail ? `\n${req.detail}` : ""}\nYour answer is recorded in the evidence as approval.granted or approval.denied from the approver.` },
+      "Grant",
+      "Deny",
+    );
+    return pick === "Grant" ? "grant" : "deny";
+  }
+
+  /** One engine run on a task file, streamed to `write`. */
+  async run(ws: CtoWorkspace | undefined, engine: string, taskFile: string, write: (line: string) => void, signal: AbortSignal): Promise<RunResult> {
+    const outDir = ws ? this.evidenceDir(ws) : path.join(path.dirname(taskFile), ".cto", "runs");
+    const result = await runTask(
+      {
+        engine,
+        taskFile,
+        outDir,
+        enableGated: await this.enabledGated(engine),
+        ...(ws ? { recordsDir: ws.root } : {}),
+        isolation: (vscode.workspace.getConfiguration("cto").get<string>("harness.isolation") ?? "auto") as "auto" | "required" | "none",
+      },
+      { onEvent: (e) => write(formatEvent(e)), ask: (req) => this.ask(req), signal },
+    );
+    void this.refreshEvidence();
+    return result;
+  }
+
+  /** Runs matrix rows (all when `names` is empty), streaming progress. */
+  async fixtures(names: string[], write: (line: string) => void, signal: AbortSignal): Promise<FixtureOutcome[]> {
+    const m = await this.matrixWorkspace();
+    if (!m) throw new Error("no failure matrix (a planning doc with record_type: failure-matrix) in this workspace");
+    const outcomes = await runFixtures({
+      fixturesDir: this.fixturesDir(),
+      matrix: m.rows,
+      names,
+      outDir: this.evidenceDir(m.ws),
+      signal,
+      onProgress: (e) => {
+        if (e.phase === "started") write(`▶ ${e.row}`);
+        else if (e.outcome) write(`${e.outcome.matched ? "✔" : "✘"} ${e.row}: ${describeOutcome(e.outcome)}`);
+      },
+    });
+    void this.refreshEvidence();
+    return outcomes;
+  }
+
+  evidenceOf(ws: CtoWorkspace): EvidenceEntry[] {
+    return this.evidence.get(ws.root) ?? [];
+  }
+
+  async refreshEvidence(): Promise<void> {
+    for (const ws of this.model.workspaces()) {
+      try {
+        const matrix = (await loadMatrix(ws.root)).rows;
+        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir() }));
+      } catch (e) {
+        this.log.error(`reading evidence of ${ws.root} failed`, e);
+      }
+      this.changed.fire(ws);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function describeOutcome(o: FixtureOutcome): string {
+  const a = o.actual;
+  const got = `${a.blocker ?? "—"} / ${a.status} / exit ${a.exit}${a.bundleDir ? (a.verified ? " / verified" : ` / NOT verified${a.verifyReason ? `: ${a.verifyReason}` : ""}`) : " / no bundle"}`;
+  return o.matched ? got : `${got} — ${o.mismatches.join("; ")}`;
+}
+
+function formatEvent(e: CtoEvent): string {
+  const data = e.data && Object.keys(e.data).length > 0 ? ` ${JSON.stringify(e.data).slice(0, 160)}` : "";
+  return `${e.ts.slice(11, 23)} ${e.source.padEnd(8)} ${e.type}${data}`;
+}

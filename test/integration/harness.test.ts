@@ -1,0 +1,152 @@
+// The harness in a real extension host: the cto task provider, the fixture matrix run as a task
+// and from the Test Explorer, gated engines refused without the setting, the Evidence Runs view,
+// the report view, and the Stage Gates moving on evidence (and back when it is tampered with).
+import * as assert from "assert";
+import { readFileSync, writeFileSync } from "fs";
+import * as path from "path";
+import * as vscode from "vscode";
+import type { CtoApi } from "../../src/vscode/extension";
+import { getApi, screenshot, sleep, waitFor, workspaceRoot } from "./util";
+
+const MATRIX = ".sot/03-PROTOCOLS/CTO-CASE-FAILURE-FIXTURE-MATRIX.md";
+const uri = (rel: string) => vscode.Uri.joinPath(workspaceRoot(), ...rel.split("/"));
+
+/** Runs a task and resolves with its exit code. */
+async function runTask(task: vscode.Task, timeoutMs = 120_000): Promise<number | undefined> {
+  const ended = new Promise<number | undefined>((resolve) => {
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution.task.name === task.name) {
+        sub.dispose();
+        resolve(e.exitCode);
+      }
+    });
+  });
+  await vscode.tasks.executeTask(task);
+  return Promise.race([ended, sleep(timeoutMs).then(() => { throw new Error(`task '${task.name}' did not end in ${timeoutMs} ms`); })]);
+}
+
+suite("harness in the extension host", () => {
+  let api: CtoApi;
+  const f = () => api.features;
+  const gateStates = async () => {
+    const els = await f().gates.getChildren();
+    return els.map((e) => `${f().gates.getTreeItem(e).label}:${f().gates.getTreeItem(e).description}`);
+  };
+
+  suiteSetup(async () => {
+    api = await getApi<CtoApi>();
+    await api.ready;
+  });
+
+  test("the task provider lists validate, fixtures and each issue's Validator: line", async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: "cto" });
+    const names = tasks.map((t) => t.name);
+    assert.ok(names.includes("validate planning docs"), names.join(" | "));
+    assert.ok(names.includes("run all fixtures"));
+    for (const id of ["CTO-WORK-003", "CTO-WORK-008"]) assert.ok(names.includes(`${id} validator`), names.join(" | "));
+    const validate = tasks.find((t) => t.name === "validate planning docs")!;
+    assert.deepStrictEqual(validate.problemMatchers, ["$cto"]);
+  });
+
+  test("the validate task runs the core and exits 0 on the clean workspace", async () => {
+    const task = (await vscode.tasks.fetchTasks({ type: "cto" })).find((t) => t.name === "validate planning docs")!;
+    assert.strictEqual(await runTask(task), 0);
+  });
+
+  test("a gated engine is refused without the setting (engine_not_enabled, exit 22)", async () => {
+    const taskFile = path.join(f().harness.fixturesDir(), "gated-not-enabled", "task.yaml");
+    const code = await vscode.commands.executeCommand<number>("cto.runEngine", "case", taskFile);
+    assert.strictEqual(code, 22);
+    await f().harness.refreshEvidence();
+    const newest = f().harness.evidenceOf(f().model.workspaces()[0])[0];
+    assert.deepStrictEqual(newest.blockers, ["engine_not_enabled"]);
+    assert.strictEqual(newest.verdict, "verified");
+  });
+
+  test("running all fixtures as a task matches every row; the Evidence Runs view lists the bundles", async () => {
+    const before = (await f().runs.getChildren()).length;
+    const task = (await vscode.tasks.fetchTasks({ type: "cto" })).find((t) => t.name === "run all fixtures")!;
+    assert.strictEqual(await runTask(task), 0);
+    await waitFor(async () => (await f().runs.getChildren()).length >= before + 17, 20_000, "17 new bundles in the runs view");
+    const items = (await f().runs.getChildren()).map((e) => f().runs.getTreeItem(e));
+    assert.ok(items.filter((i) => /verified/.test(String(i.description))).length >= 17, items.map((i) => i.description).join(" | "));
+  });
+
+  test("the Stage Gates move on that evidence: gated-engine and artificial-fixture pass", async () => {
+    await f().harness.refreshEvidence();
+    await waitFor(async () => (await gateStates()).slice(0, 3).join() === "gated-engine:passed,artificial-fixture:passed,copied-repo-fixture:open", 20_000, `gates (now ${(await gateStates()).join(", ")})`);
+    assert.deepStrictEqual((await gateStates()).slice(3), ["disposable-sandbox-repo:locked", "owned-noncritical-repo:locked", "candidate-default:locked"]);
+  });
+
+  test("the report view shows a bundle's report and diff", async () => {
+    const happy = f().harness.evidenceOf(f().model.workspaces()[0]).find((e) => e.fixture === "happy path")!;
+    await vscode.commands.executeCommand("cto.openReport", happy.path);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: "cto-report", path: path.join(happy.path, "report.md") }));
+    assert.match(doc.getText(), /^# PASS: add-subtract with fake/);
+    assert.match(doc.getText(), /## Diff\n\n```diff\ndiff --git a\/src\/sub\.js b\/src\/sub\.js/);
+    await sleep(1500);
+    await screenshot("report-view");
+  });
+
+  test("a tampered bundle un-passes its gate, visibly", async () => {
+    const ws = f().model.workspaces()[0];
+    const bundle = f().harness.evidenceOf(ws).find((e) => e.fixture === "self approval")!;
+    const events = path.join(bundle.path, "events.normalized.jsonl");
+    const bytes = readFileSync(events);
+    bytes[10] = bytes[10] ^ 1;
+    writeFileSync(events, bytes);
+    // Every self-approval bundle must fail for the gate to lose its evidence: tamper them all.
+    for (const other of f().harness.evidenceOf(ws).filter((e) => e.fixture === "self approval" && e.path !== bundle.path)) {
+      const p = path.join(other.path, "events.normalized.jsonl");
+      const b = readFileSync(p);
+      b[10] = b[10] ^ 1;
+      writeFileSync(p, b);
+    }
+    await f().harness.refreshEvidence();
+    assert.strictEqual(f().harness.evidenceOf(ws).find((e) => e.path === bundle.path)?.verdict, "tampered");
+    await waitFor(async () => (await gateStates())[0] === "gated-engine:open", 20_000, `gated-engine back to open (now ${(await gateStates()).join(", ")})`);
+    assert.deepStrictEqual((await gateStates())[1], "artificial-fixture:locked");
+    const reasons = (await f().gates.getChildren((await f().gates.getChildren())[0])).map((e) => String(f().gates.getTreeItem(e).label));
+    assert.ok(reasons.some((r) => /self approval/.test(r) && /needs/.test(r)), reasons.join(" | "));
+  });
+
+  test("Test Explorer: two rows run; a broken expectation in the matrix doc fails with the mismatch", async () => {
+    const tests = f().tests;
+    assert.strictEqual(await tests.discover(), 17);
+    const item = (name: string) => {
+      let found: vscode.TestItem | undefined;
+      tests.controller.items.forEach((i) => {
+        if (i.id === name) found = i;
+      });
+      assert.ok(found, name);
+      return found;
+    };
+    const cts = new vscode.CancellationTokenSource();
+    await tests.profile.runHandler(new vscode.TestRunRequest([item("happy path"), item("no diff")]), cts.token);
+    assert.deepStrictEqual([tests.lastResults.get("happy path")?.state, tests.lastResults.get("no diff")?.state], ["passed", "passed"]);
+
+    // Break "no diff"'s expected exit code in the workspace's copy of the matrix doc.
+    const doc = await vscode.workspace.openTextDocument(uri(MATRIX));
+    const line = [...Array(doc.lineCount).keys()].find((l) => doc.lineAt(l).text.startsWith("| no diff |"))!;
+    const text = doc.lineAt(line).text;
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, doc.lineAt(line).range, text.replace("| 10 |", "| 99 |"));
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await doc.save();
+    await waitFor(async () => (await f().harness.matrixWorkspace())?.rows.find((r) => r.row === "no diff")?.exit === 99, 10_000, "the edited matrix");
+    await tests.discover();
+    await tests.profile.runHandler(new vscode.TestRunRequest([item("happy path"), item("no diff")]), cts.token);
+    assert.strictEqual(tests.lastResults.get("happy path")?.state, "passed");
+    assert.strictEqual(tests.lastResults.get("no diff")?.state, "failed");
+    assert.match(tests.lastResults.get("no diff")?.message ?? "", /exit: expected 99, got 10/);
+
+    await vscode.commands.executeCommand("workbench.view.testing.focus");
+    await sleep(1500);
+    await screenshot("test-explorer");
+    // Put the doc back for whatever runs next.
+    const restore = new vscode.WorkspaceEdit();
+    restore.replace(doc.uri, doc.lineAt(line).range, text);
+    await vscode.workspace.applyEdit(restore);
+    await doc.save();
+  });
+});
