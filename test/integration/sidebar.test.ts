@@ -145,7 +145,8 @@ suite("sidebar: Work Issues and Stage Gates", () => {
     assert.deepStrictEqual(items.map((i) => i.description), ["open", "locked", "locked", "locked", "locked", "locked"]);
     const reasons = (await gates.getChildren(els[0])).map((e) => String(gates.getTreeItem(e).label));
     assert.ok(reasons.includes("source admission record validates"), reasons.join(" | "));
-    assert.ok(reasons.some((r) => /needs a fresh, verified bundle reproducing matrix row 'gated engine not enabled'/.test(r)));
+    // Met or not depends on the evidence other suites left behind; the condition itself is always listed.
+    assert.ok(reasons.some((r) => /matrix row 'gated engine not enabled'/.test(r)), reasons.join(" | "));
     const last = (await gates.getChildren(els[5])).map((e) => String(gates.getTreeItem(e).label));
     assert.ok(last.some((r) => /comparison report of case against fake, codex and pi/.test(r)), last.join(" | "));
   });
