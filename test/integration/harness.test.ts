@@ -84,7 +84,10 @@ suite("harness in the extension host", () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: "cto-report", path: path.join(happy.path, "report.md") }));
     assert.match(doc.getText(), /^# PASS: add-subtract with fake/);
     assert.match(doc.getText(), /## Diff\n\n```diff\ndiff --git a\/src\/sub\.js b\/src\/sub\.js/);
-    await sleep(1500);
+    // Show the Evidence Runs view beside the rendered report.
+    await vscode.commands.executeCommand("workbench.view.extension.cto");
+    await vscode.commands.executeCommand("ctoRuns.focus");
+    await sleep(3000);
     await screenshot("report-view");
   });
 
