@@ -3,6 +3,8 @@
 // fresh tmpfs, the network is unshared (unless an engine must reach its model
 // provider), and the PID namespace dies with the harness (--die-with-parent).
 import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import type { IsolationKind } from "./contract";
 import { whichSync } from "./proc";
 
@@ -76,10 +78,29 @@ export interface WrapOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Absolute paths below /tmp that the command was explicitly given (its program, its arguments,
+ * its environment): the fresh /tmp would hide them, so their folders stay visible, read-only.
+ */
+export function explicitTmpInputs(argv: string[], env: NodeJS.ProcessEnv | undefined): string[] {
+  const candidates = [...argv, ...Object.values(env ?? {}).flatMap((v) => (v ? v.split(":") : []))];
+  const out = new Set<string>();
+  for (const c of candidates) {
+    if (!c.startsWith("/tmp/") || c.includes("\n")) continue;
+    try {
+      out.add(statSync(c).isDirectory() ? c : dirname(c));
+    } catch {
+      /* not a path that exists: nothing to keep visible */
+    }
+  }
+  return [...out];
+}
+
 /** Wraps argv for the plan; with no isolation the argv is returned as is. */
 export function wrapArgv(plan: IsolationPlan, argv: string[], o: WrapOptions): string[] {
   if (plan.kind !== "bubblewrap") return argv;
   const bin = plan.bin ?? "bwrap";
-  const ro = (o.readOnly ?? []).flatMap((p) => ["--ro-bind", p, p]);
+  const visible = [...new Set([...(o.readOnly ?? []), ...explicitTmpInputs(argv, o.env)])].filter((p) => p !== o.writable);
+  const ro = visible.flatMap((p) => ["--ro-bind", p, p]);
   return [bin, ...baseArgs(!o.network), ...ro, "--bind", o.writable, o.writable, "--chdir", o.cwd, "--", ...argv];
 }

@@ -278,7 +278,7 @@ class Run {
       },
     });
     const launch = session.launch;
-    const argv = wrapArgv(this.isolation, launch.argv, { writable: sb.workTree, readOnly: launch.readOnly, network: launch.network, cwd: sb.workTree, env: this.env });
+    const argv = wrapArgv(this.isolation, launch.argv, { writable: sb.workTree, readOnly: launch.readOnly, network: launch.network, cwd: sb.workTree, env: { ...this.env, ...launch.env } });
     this.events.emit("harness", "engine.started", {
       engine: this.adapter.id,
       version: this.probe?.version ?? null,
