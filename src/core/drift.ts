@@ -123,6 +123,7 @@ export interface ClaimHit {
 /** Claims in a block that no qualifier accepts. */
 export function findClaims(block: ProseBlock, lexicon: Lexicon): ClaimHit[] {
   const hits: ClaimHit[] = [];
+  if (!lexicon.prefilter.test(block.text)) return hits;
   for (const sentence of splitSentences(block.text)) {
     if (block.text[sentence.end - 1] === "?") continue; // a question claims nothing
     const tokens = tokenize(block.text, sentence.start, sentence.end);

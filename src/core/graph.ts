@@ -37,9 +37,16 @@ export function buildGraph(nodes: Iterable<GraphNode>): DependencyGraph {
 
 /** Numeric-aware ID order: CTO-WORK-9 < CTO-WORK-010. */
 export function compareIds(a: string, b: string): number {
-  const na = Number(/(\d+)$/.exec(a)?.[1] ?? NaN);
-  const nb = Number(/(\d+)$/.exec(b)?.[1] ?? NaN);
-  return na !== nb && !Number.isNaN(na) && !Number.isNaN(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
+  const na = trailingNumber(a);
+  const nb = trailingNumber(b);
+  return na !== nb && na >= 0 && nb >= 0 ? na - nb : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The number an ID ends with, or -1 (no regex: this runs inside every sort of thousands of IDs). */
+function trailingNumber(s: string): number {
+  let i = s.length;
+  while (i > 0 && s.charCodeAt(i - 1) >= 48 && s.charCodeAt(i - 1) <= 57) i--;
+  return i === s.length ? -1 : Number(s.slice(i));
 }
 
 /** Strongly connected components (iterative Tarjan), turned into one readable cycle path each. */

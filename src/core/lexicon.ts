@@ -38,6 +38,8 @@ export interface Lexicon {
   /** Claim patterns indexed by a word their first element requires; `anyStart` holds the rest. */
   byFirstWord: Map<string, { claim: CompiledClaim; pattern: Pattern }[]>;
   anyStart: { claim: CompiledClaim; pattern: Pattern }[];
+  /** Matches text holding at least one word every claim needs: blocks without it are skipped. */
+  prefilter: RegExp;
   negation: Pattern[];
   candidate: Pattern[];
   conditional: Pattern[];
@@ -82,6 +84,7 @@ export function compileLexicon(spec: LexiconSpec): Lexicon {
     claims,
     byFirstWord,
     anyStart,
+    prefilter: buildPrefilter(claims),
     negation: spec.qualifiers.negation.map(compilePhrase),
     candidate: spec.qualifiers.candidate.map(compilePhrase),
     conditional: spec.qualifiers.conditional.map(compilePhrase),
@@ -90,7 +93,37 @@ export function compileLexicon(spec: LexiconSpec): Lexicon {
   };
 }
 
-export const DEFAULT_LEXICON_SPEC: LexiconSpec = parseYaml(defaultLexiconText) as LexiconSpec;
+let defaultSpec: LexiconSpec | undefined;
+/** The built-in lexicon, parsed on first use (not at load: activation stays cheap). */
+export function defaultLexiconSpec(): LexiconSpec {
+  return (defaultSpec ??= parseYaml(defaultLexiconText) as LexiconSpec);
+}
+
+/** Words too common to say anything on their own; a prefilter picks another word of the phrase. */
+const COMMON = new Set(["case", "is", "are", "the", "a", "as", "to", "into", "of", "make", "makes", "making", "set", "sets", "part", "its", "their", "has", "been", "for", "backend", "engine"]);
+
+/**
+ * A claim phrase can only match where its most telling word stands (its first required element
+ * without common words: "default", "core", "approve…", "ready"…). One regex over those words
+ * lets most prose skip sentence splitting and tokenizing altogether.
+ */
+function buildPrefilter(claims: CompiledClaim[]): RegExp {
+  const alts = new Set<string>();
+  for (const c of claims) {
+    for (const p of c.patterns) {
+      const required = p.filter((e) => !e.optional);
+      const el = required.find((e) => ![...e.words].some((w) => COMMON.has(w))) ?? required[required.length - 1] ?? p[0];
+      if (!el) continue;
+      for (const w of el.words) alts.add(escapeRe(w));
+      for (const x of el.prefixes) alts.add(`${escapeRe(x)}[\\p{L}\\p{N}]*`);
+    }
+  }
+  return alts.size === 0 ? /$^/ : new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...alts].join("|")})(?![\\p{L}\\p{N}])`, "iu");
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /** A problem in a workspace lexicon file, located by line (1-based). */
 export interface LexiconProblem {
@@ -150,5 +183,5 @@ export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: Lexic
 
 let defaultLexicon: Lexicon | undefined;
 export function getDefaultLexicon(): Lexicon {
-  return (defaultLexicon ??= compileLexicon(DEFAULT_LEXICON_SPEC));
+  return (defaultLexicon ??= compileLexicon(defaultLexiconSpec()));
 }

@@ -99,14 +99,17 @@ export function scanBody(table: LineTable, firstLine: number): BodyScan {
     const text = masked.text;
     collectMentions(raw, line, mentions);
 
-    if (text.trim() === "") {
+    const lead = firstNonBlank(text);
+    if (lead === -1) {
       flush();
       lastField = undefined;
       prevKind = "blank";
       continue;
     }
 
-    const h = HEADING.exec(raw);
+    // Dispatch on the first character: most lines need one regex, not five.
+    const c0 = raw.charCodeAt(lead);
+    const h = c0 === 35 /* # */ ? HEADING.exec(raw) : null;
     if (h) {
       flush();
       lastField = undefined;
@@ -148,14 +151,15 @@ export function scanBody(table: LineTable, firstLine: number): BodyScan {
       continue;
     }
 
-    if (raw.trimStart().startsWith("|")) {
+    if (c0 === 124 /* | */) {
       flush();
       if (!TABLE_SEPARATOR.test(raw)) addTableCells(text, lineStart, addBlock);
       prevKind = "text";
       continue;
     }
 
-    const c = CRITERION.exec(raw);
+    const listy = c0 === 45 || c0 === 42 || c0 === 43 || (c0 >= 48 && c0 <= 57); // - * + digit
+    const c = listy ? CRITERION.exec(raw) : null;
     if (c) {
       flush();
       const indent = c[1].length;
@@ -174,7 +178,7 @@ export function scanBody(table: LineTable, firstLine: number): BodyScan {
       continue;
     }
 
-    const li = LIST_ITEM.exec(raw);
+    const li = listy ? LIST_ITEM.exec(raw) : null;
     if (li) {
       flush();
       const itemCol = raw.length - li[2].length + 1;
@@ -188,7 +192,7 @@ export function scanBody(table: LineTable, firstLine: number): BodyScan {
       continue;
     }
 
-    const f = prevKind !== "text" || lastField !== undefined ? FIELD.exec(raw) : null;
+    const f = lead === 0 && c0 >= 65 && c0 <= 90 && (prevKind !== "text" || lastField !== undefined) ? FIELD.exec(raw) : null;
     if (f && (para === undefined || paraIsItem === false)) {
       flush();
       const key = f[1];
@@ -215,13 +219,21 @@ export function scanBody(table: LineTable, firstLine: number): BodyScan {
 
     // Paragraph text (or the continuation of a list item / field value).
     if (para === undefined) para = new BlockBuilder();
-    const indent = text.length - text.trimStart().length;
-    para.add(text.slice(indent), lineStart + indent);
+    para.add(lead === 0 ? text : text.slice(lead), lineStart + lead);
     prevKind = "text";
   }
   flush();
   while (open.length > 0) open.pop()!.endLine = table.lineCount;
   return { sections, issues, prose, mentions };
+}
+
+/** Index of the first non-blank character, or -1 for a blank line. */
+function firstNonBlank(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 160) return i;
+  }
+  return -1;
 }
 
 function addTableCells(text: string, lineStart: number, addBlock: (t: string, offset: number) => void): void {
@@ -271,37 +283,37 @@ function collectMentions(raw: string, line: number, out: IdMention[]): void {
  * inline code, double-quoted text, link targets, bare URLs and HTML comments.
  */
 export function maskLine(raw: string, inComment: boolean): { text: string; inComment: boolean } {
-  const chars = raw.split("");
+  // Most lines quote nothing: keep them as they are, without allocating.
+  if (!inComment && !mayNeedMask(raw)) return { text: raw, inComment: false };
+  const blanks: [number, number][] = [];
   let i = 0;
-  const blank = (from: number, to: number) => {
-    for (let k = from; k < to && k < chars.length; k++) chars[k] = " ";
-  };
+  let still = false;
   if (inComment) {
     const end = raw.indexOf("-->");
     if (end === -1) return { text: " ".repeat(raw.length), inComment: true };
-    blank(0, end + 3);
+    blanks.push([0, end + 3]);
     i = end + 3;
   }
-  while (i < raw.length) {
+  scan: while (i < raw.length) {
     const ch = raw[i];
     if (ch === "`") {
       let n = 1;
       while (raw[i + n] === "`") n++;
-      const ticks = "`".repeat(n);
-      const close = raw.indexOf(ticks, i + n);
+      const close = raw.indexOf("`".repeat(n), i + n);
       if (close === -1) {
         i += n;
         continue;
       }
-      blank(i, close + n);
+      blanks.push([i, close + n]);
       i = close + n;
     } else if (ch === "<" && raw.startsWith("<!--", i)) {
       const end = raw.indexOf("-->", i + 4);
       if (end === -1) {
-        blank(i, raw.length);
-        return { text: chars.join(""), inComment: true };
+        blanks.push([i, raw.length]);
+        still = true;
+        break scan;
       }
-      blank(i, end + 3);
+      blanks.push([i, end + 3]);
       i = end + 3;
     } else if (ch === '"' || ch === "\u201c") {
       const close = raw.indexOf(ch === '"' ? '"' : "\u201d", i + 1);
@@ -309,7 +321,7 @@ export function maskLine(raw: string, inComment: boolean): { text: string; inCom
         i++;
         continue;
       }
-      blank(i + 1, close);
+      blanks.push([i + 1, close]);
       i = close + 1;
     } else if (ch === "]" && raw[i + 1] === "(") {
       const close = raw.indexOf(")", i + 2);
@@ -317,16 +329,27 @@ export function maskLine(raw: string, inComment: boolean): { text: string; inCom
         i++;
         continue;
       }
-      blank(i + 1, close + 1);
+      blanks.push([i + 1, close + 1]);
       i = close + 1;
     } else if ((ch === "h" || ch === "H") && /^https?:\/\//i.test(raw.slice(i, i + 8))) {
       let end = i;
       while (end < raw.length && !/\s/.test(raw[end])) end++;
-      blank(i, end);
+      blanks.push([i, end]);
       i = end;
     } else i++;
   }
-  return { text: chars.join(""), inComment: false };
+  let out = "";
+  let at = 0;
+  for (const [from, to] of blanks) {
+    out += raw.slice(at, from) + " ".repeat(Math.max(0, Math.min(to, raw.length) - from));
+    at = Math.min(to, raw.length);
+  }
+  return { text: out + raw.slice(at), inComment: still };
+}
+
+/** Cheap test for the characters that start something maskLine blanks out. */
+function mayNeedMask(raw: string): boolean {
+  return raw.includes("`") || raw.includes('"') || raw.includes("<!--") || raw.includes("](") || raw.includes("://") || raw.includes("\u201c");
 }
 
 export function isNoneValue(value: string): boolean {

@@ -1,16 +1,19 @@
-// FsLike over node:fs (CLI, tests, benchmark).
-import { promises as fsp } from "node:fs";
+// FsLike over node:fs (CLI, tests, benchmark). Synchronous calls behind the async port: for
+// many small files they are several times faster than fs.promises (no thread-pool round trip),
+// and the CLI has no event loop to keep responsive.
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import type { EntryType, FsLike } from "./fs";
 
 export const nodeFs: FsLike = {
-  readFile: (p) => fsp.readFile(p),
+  readFile: async (p) => readFileSync(p),
   async readDirectory(p) {
-    const entries = await fsp.readdir(p, { withFileTypes: true });
-    return entries.map((e) => [e.name, e.isFile() ? "file" : e.isDirectory() ? "directory" : e.isSymbolicLink() ? "symlink" : "other"] as [string, EntryType]);
+    return readdirSync(p, { withFileTypes: true }).map(
+      (e) => [e.name, e.isFile() ? "file" : e.isDirectory() ? "directory" : e.isSymbolicLink() ? "symlink" : "other"] as [string, EntryType],
+    );
   },
   async stat(p) {
     try {
-      const s = await fsp.lstat(p);
+      const s = lstatSync(p);
       return { type: s.isFile() ? "file" : s.isDirectory() ? "directory" : s.isSymbolicLink() ? "symlink" : "other", size: s.size };
     } catch {
       return undefined;

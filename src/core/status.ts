@@ -24,9 +24,16 @@ export interface IssueStatus {
 
 const DONE_WORDS = new Set(["done", "complete", "completed", "closed", "merged", "shipped"]);
 
+/** Done-ness per parsed issue: a re-parsed doc brings new Issue objects, the rest are reused. */
+const doneOf = new WeakMap<Issue, boolean>();
+
 export function isDone(ws: CtoWorkspace, id: string): boolean {
   const def = ws.definitions(id)[0];
-  if (def) return def.issue.criteria.length > 0 && def.issue.criteria.every((c) => c.checked);
+  if (def) {
+    let done = doneOf.get(def.issue);
+    if (done === undefined) doneOf.set(def.issue, (done = def.issue.criteria.length > 0 && def.issue.criteria.every((c) => c.checked)));
+    return done;
+  }
   const item = ws.workboard?.items.get(id);
   return item?.status !== undefined && DONE_WORDS.has(item.status.toLowerCase());
 }

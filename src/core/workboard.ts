@@ -135,10 +135,20 @@ function findParentSeq(root: Node | null, target: YAMLMap): { range?: [number, n
 
 /** The entry of a doc: matching `path`, or `id`/`name` equal to the doc's frontmatter name. */
 export function findEntry(wb: Workboard, relPath: string, name: string | undefined): WorkboardEntry | undefined {
-  return wb.entries.find(
-    (e) => e.path?.value.replace(/^\.\//, "") === relPath || (name !== undefined && (e.id?.value === name || e.name?.value === name)),
-  );
+  let index = entryIndex.get(wb);
+  if (!index) {
+    index = { byPath: new Map(), byName: new Map() };
+    for (const e of wb.entries) {
+      if (e.path) index.byPath.set(e.path.value.replace(/^\.\//, ""), e);
+      for (const n of [e.id?.value, e.name?.value]) if (n !== undefined && !index.byName.has(n)) index.byName.set(n, e);
+    }
+    entryIndex.set(wb, index);
+  }
+  return index.byPath.get(relPath) ?? (name !== undefined ? index.byName.get(name) : undefined);
 }
+
+/** Entries by path and by id/name, built once per parsed WORKBOARD.yaml. */
+const entryIndex = new WeakMap<Workboard, { byPath: Map<string, WorkboardEntry>; byName: Map<string, WorkboardEntry> }>();
 
 /** The text and offset that append an entry for a doc to WORKBOARD.yaml. */
 export function entryInsertion(wb: Workboard, relPath: string, name: string | undefined): { offset: number; text: string } {

@@ -2,7 +2,7 @@
 // incrementally: setting one doc re-parses only that doc and tells which docs' findings may
 // have changed, so the editor re-validates those and nothing else.
 import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
-import { compileLexicon, DEFAULT_LEXICON_SPEC, getDefaultLexicon, mergeLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
+import { compileLexicon, defaultLexiconSpec, getDefaultLexicon, mergeLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
 import type { Issue, PlanningDoc } from "./model";
 import { isPlanningDoc, parseDoc } from "./parse";
 import { parseWorkboard, type Workboard } from "./workboard";
@@ -36,18 +36,25 @@ export class CtoWorkspace {
    * dependency cycles before or after the change. `bulk` skips that bookkeeping for loading.
    */
   setDoc(path: string, content: string | Uint8Array, bulk = false): Set<string> {
-    const affected = new Set<string>([path]);
     const old = this.docs.get(path);
-    if (old) this.unindex(old, affected);
     const doc = parseDoc(path, content);
+    // Findings of other docs depend on this one's IDs and blockers, its `source:` and its dates;
+    // an edit to prose changes none of them, so it re-validates only the doc (and its dependants
+    // through `source:`).
+    const crossDoc = new Set<string>();
+    if (old) this.unindex(old, crossDoc);
     this.docs.set(path, doc);
     this.files.add(path);
-    this.index(doc, affected);
-    // Most edits leave IDs and blockers alone: keep the cached graph (and tree) then.
+    this.index(doc, crossDoc);
+    const affected = new Set<string>([path, ...this.docsSourcedBy(path)]);
     if (!old || graphSignature(old) !== graphSignature(doc)) {
+      for (const d of crossDoc) affected.add(d);
       this.noteGraphChange(affected);
       if (!bulk) for (const d of this.cycleDocs()) affected.add(d);
     }
+    const before = old ? sourceOf(old) : undefined;
+    const after = sourceOf(doc);
+    if (before !== after) for (const s of [before, after]) if (s && this.docs.has(s)) affected.add(s); // PRD status moves
     return affected;
   }
 
@@ -76,7 +83,7 @@ export class CtoWorkspace {
       this.lexicon = getDefaultLexicon();
       this.lexiconProblems = [];
     } else {
-      const merged = mergeLexicon(DEFAULT_LEXICON_SPEC, text);
+      const merged = mergeLexicon(defaultLexiconSpec(), text);
       this.lexicon = compileLexicon(merged.spec);
       this.lexiconProblems = merged.problems;
     }

@@ -10,8 +10,12 @@ export const localDisclaimer: Rule = {
   description: "The body holds the local-planning disclaimer: `Local planning SOT only. Not a Core Protocol. Not active Core authority.`",
   checkDoc(doc, ctx) {
     const bodyStart = doc.lines.starts[doc.bodyStartLine - 1] ?? doc.text.length;
-    const body = doc.text.slice(bodyStart).replace(/\s+/g, " ");
-    const missing = DISCLAIMER.filter((s) => !body.includes(s));
+    let missing = DISCLAIMER.filter((s) => doc.text.indexOf(s, bodyStart) === -1);
+    if (missing.length > 0) {
+      // A sentence wrapped across lines still counts: compare with whitespace collapsed.
+      const body = doc.text.slice(bodyStart).replace(/\s+/g, " ");
+      missing = missing.filter((s) => !body.includes(s));
+    }
     if (missing.length === 0) return;
     const h1 = doc.sections.find((s) => s.level === 1);
     const range = h1?.headingRange ?? docAnchor(doc);

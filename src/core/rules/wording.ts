@@ -1,5 +1,6 @@
 // authority-drift and readiness-claim: sentences whose wording claims authority (lexicon data).
 import { blockRange, findClaims, type ClaimHit } from "../drift";
+import type { Lexicon } from "../lexicon";
 import type { PlanningDoc, ProseBlock } from "../model";
 import type { Fix, RuleId } from "../types";
 import { LEXICON_FILE } from "../workspace";
@@ -7,9 +8,21 @@ import { fmKey, type Rule, type RuleContext } from "./context";
 
 const EXCERPT = 60;
 
+/** Claim hits of a doc, found once per doc and lexicon and shared by both wording rules. */
+const hitCache = new WeakMap<PlanningDoc, { lexicon: Lexicon; hits: { block: ProseBlock; hit: ClaimHit }[] }>();
+
+function claimsOf(doc: PlanningDoc, lexicon: Lexicon): { block: ProseBlock; hit: ClaimHit }[] {
+  const cached = hitCache.get(doc);
+  if (cached?.lexicon === lexicon) return cached.hits;
+  const hits: { block: ProseBlock; hit: ClaimHit }[] = [];
+  for (const block of [...descriptionBlock(doc), ...doc.prose]) for (const hit of findClaims(block, lexicon)) hits.push({ block, hit });
+  hitCache.set(doc, { lexicon, hits });
+  return hits;
+}
+
 function checkWording(rule: RuleId, doc: PlanningDoc, ctx: RuleContext): void {
-  for (const block of [...descriptionBlock(doc), ...doc.prose]) {
-    for (const hit of findClaims(block, ctx.ws.lexicon)) {
+  for (const { block, hit } of claimsOf(doc, ctx.ws.lexicon)) {
+    {
       if (hit.claim.rule !== rule) continue;
       const [s, e] = blockRange(block, hit.sentence.start, hit.sentence.end);
       const phrase = block.text.slice(hit.phraseStart, hit.phraseEnd);

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { findClaims, splitSentences } from "../../../src/core/drift";
-import { compileLexicon, DEFAULT_LEXICON_SPEC, getDefaultLexicon, mergeLexicon } from "../../../src/core/lexicon";
+import { compileLexicon, defaultLexiconSpec, getDefaultLexicon, mergeLexicon } from "../../../src/core/lexicon";
 import { maskLine } from "../../../src/core/markdown";
 
 function claims(sentence: string, lexicon = getDefaultLexicon()): string[] {
@@ -55,7 +55,7 @@ describe("sentences", () => {
 describe("lexicon merge", () => {
   it("adds a workspace claim and its qualifiers", () => {
     const { spec, problems } = mergeLexicon(
-      DEFAULT_LEXICON_SPEC,
+      defaultLexiconSpec(),
       'claims:\n  - id: auto-merge\n    rule: authority-drift\n    phrases: ["auto merges|merge"]\nqualifiers:\n  negation: ["hardly"]\n',
     );
     assert.deepEqual(problems, []);
@@ -65,15 +65,15 @@ describe("lexicon merge", () => {
   });
 
   it("replaces a built-in claim by id and disables others", () => {
-    const { spec } = mergeLexicon(DEFAULT_LEXICON_SPEC, "disable: [core-claim]\n");
+    const { spec } = mergeLexicon(defaultLexiconSpec(), "disable: [core-claim]\n");
     assert.deepEqual(claims("This is a Core Protocol.", compileLexicon(spec)), []);
   });
 
   it("reports malformed lexicon files with a location instead of throwing", () => {
-    const { problems } = mergeLexicon(DEFAULT_LEXICON_SPEC, "claims: [\n  - nope\n");
+    const { problems } = mergeLexicon(defaultLexiconSpec(), "claims: [\n  - nope\n");
     assert.ok(problems.length > 0);
     assert.ok(problems[0].line >= 1);
-    const bad = mergeLexicon(DEFAULT_LEXICON_SPEC, "claims:\n  - id: x\nwords: []\n");
+    const bad = mergeLexicon(defaultLexiconSpec(), "claims:\n  - id: x\nwords: []\n");
     assert.ok(bad.problems.some((p) => /phrases/.test(p.message)));
     assert.ok(bad.problems.some((p) => /unknown lexicon key 'words'/.test(p.message)));
   });
