@@ -1,7 +1,7 @@
 // Frontmatter: gray-matter finds the block, `yaml` parses it with node ranges so every key,
 // value and syntax error maps back to an exact file position.
-import matter from "gray-matter";
-import { parseDocument, isMap, isScalar, type Document } from "yaml";
+import type { Document } from "yaml";
+import { grayMatter, yaml } from "./libs";
 import type { Frontmatter, FrontmatterKey } from "./model";
 import type { LineTable } from "./text";
 
@@ -33,12 +33,12 @@ export function parseFrontmatter(table: LineTable, fast = true): Frontmatter {
   let doc: Document | undefined;
   let source: string;
   try {
-    source = matter(table.text, {
+    source = grayMatter()(table.text, {
       excerpt: false,
       // gray-matter cuts at "\n---", leaving a CRLF file's last "\r" on the block; `yaml` would
       // keep it in the last value, so it goes (the start offset is unchanged).
-      engines: { yaml: (src: string) => ((doc = parseDocument(src.replace(/\r$/, ""), { prettyErrors: false, uniqueKeys: true })), {}) },
-    } as Parameters<typeof matter>[1]).matter;
+      engines: { yaml: (src: string) => ((doc = yaml.parseDocument(src.replace(/\r$/, ""), { prettyErrors: false, uniqueKeys: true })), {}) },
+    } as Parameters<ReturnType<typeof grayMatter>>[1]).matter;
   } catch (e) {
     fm.errors.push({ message: `frontmatter: ${e instanceof Error ? e.message : String(e)}`, range: lineRangeOf(table, 1) });
     return fm;
@@ -59,17 +59,17 @@ export function parseFrontmatter(table: LineTable, fast = true): Frontmatter {
   if (doc.errors.length > 0) return fm;
 
   const contents = doc.contents;
-  if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ""))) {
+  if (contents === null || (yaml.isScalar(contents) && (contents.value === null || contents.value === ""))) {
     fm.data = {};
     return fm;
   }
-  if (!isMap(contents)) {
+  if (!yaml.isMap(contents)) {
     fm.errors.push({ message: "frontmatter must be a YAML mapping of `key: value` lines", range: lineRangeOf(table, 2) });
     return fm;
   }
   fm.data = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Record<string, unknown>;
   for (const pair of contents.items) {
-    if (!isScalar(pair.key) || !pair.key.range) continue;
+    if (!yaml.isScalar(pair.key) || !pair.key.range) continue;
     const key = String(pair.key.value);
     const kr = pair.key.range;
     const keyRange = table.range(yamlStart + kr[0], trimEnd(table.text, yamlStart + kr[0], yamlStart + kr[1]));

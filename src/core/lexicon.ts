@@ -1,6 +1,6 @@
 // The wording lexicon: data (lexicon/default.yaml, extended per workspace by .cto/lexicon.yaml)
 // compiled into word-sequence patterns. Rules never hard-code wording.
-import { parse as parseYaml, parseDocument } from "yaml";
+import { yaml } from "./libs";
 import defaultLexiconText from "./lexicon/default.yaml";
 import type { RuleId } from "./types";
 
@@ -96,7 +96,7 @@ export function compileLexicon(spec: LexiconSpec): Lexicon {
 let defaultSpec: LexiconSpec | undefined;
 /** The built-in lexicon, parsed on first use (not at load: activation stays cheap). */
 export function defaultLexiconSpec(): LexiconSpec {
-  return (defaultSpec ??= parseYaml(defaultLexiconText) as LexiconSpec);
+  return (defaultSpec ??= yaml.parse(defaultLexiconText) as LexiconSpec);
 }
 
 /** Words too common to say anything on their own; a prefilter picks another word of the phrase. */
@@ -138,7 +138,7 @@ export interface LexiconProblem {
  */
 export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: LexiconSpec; problems: LexiconProblem[] } {
   const problems: LexiconProblem[] = [];
-  const doc = parseDocument(yamlText, { prettyErrors: false });
+  const doc = yaml.parseDocument(yamlText, { prettyErrors: false });
   const lineOf = (offset: number) => {
     const before = yamlText.slice(0, offset);
     const line = before.split("\n").length;

@@ -1,6 +1,7 @@
 // WORKBOARD.yaml: free-form YAML. An "entry" is any mapping with `path`, `id` or `name`;
 // a mapping whose `id` is a CTO-WORK ID also describes a work item (title, status, blockers).
-import { isScalar, isSeq, parseDocument, visit, type Node, type Scalar, type YAMLMap } from "yaml";
+import type { Node, Scalar, YAMLMap } from "yaml";
+import { yaml } from "./libs";
 import type { Located } from "./model";
 import { LineTable } from "./text";
 import type { Range } from "./types";
@@ -52,7 +53,7 @@ export function parseWorkboard(rawText: string): Workboard {
     ids: new Set(),
     eol: nl > 0 && text[nl - 1] === "\r" ? "\r\n" : "\n",
   };
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = yaml.parseDocument(text, { prettyErrors: false });
   for (const e of doc.errors) {
     const start = Math.min(e.pos[0], text.length);
     const line = lines.lineAt(start);
@@ -63,9 +64,9 @@ export function parseWorkboard(rawText: string): Workboard {
   const rangeOf = (n: Node | null | undefined): Range =>
     n?.range ? lines.range(n.range[0], n.range[1]) : { line: 1, column: 1, endLine: 1, endColumn: 1 };
   const located = (n: unknown): Located | undefined =>
-    isScalar(n) && (typeof n.value === "string" || typeof n.value === "number") ? { value: String(n.value), range: rangeOf(n) } : undefined;
+    yaml.isScalar(n) && (typeof n.value === "string" || typeof n.value === "number") ? { value: String(n.value), range: rangeOf(n) } : undefined;
 
-  visit(doc, {
+  yaml.visit(doc, {
     Scalar(_key, node: Scalar) {
       if (typeof node.value === "string") {
         const re = /\bCTO-WORK-\d{3,}\b/g;
@@ -80,7 +81,7 @@ export function parseWorkboard(rawText: string): Workboard {
       }
     },
     Map(_key, map: YAMLMap) {
-      const get = (k: string) => map.items.find((p) => isScalar(p.key) && p.key.value === k)?.value;
+      const get = (k: string) => map.items.find((p) => yaml.isScalar(p.key) && p.key.value === k)?.value;
       const entry: WorkboardEntry = { range: rangeOf(map as unknown as Node) };
       const path = located(get("path"));
       const id = located(get("id"));
@@ -92,7 +93,7 @@ export function parseWorkboard(rawText: string): Workboard {
       if (id && ID.test(id.value)) {
         const blockers = get("blocked_by") ?? get("blockedBy") ?? get("blocked by");
         const blockedBy: Located[] = [];
-        if (isSeq(blockers)) for (const b of blockers.items) {
+        if (yaml.isSeq(blockers)) for (const b of blockers.items) {
           const l = located(b);
           if (l) blockedBy.push(l);
         } else {
@@ -121,11 +122,11 @@ export function parseWorkboard(rawText: string): Workboard {
 
 function findParentSeq(root: Node | null, target: YAMLMap): { range?: [number, number, number] } | undefined {
   let found: { range?: [number, number, number] } | undefined;
-  visit(root as Node, {
+  yaml.visit(root as Node, {
     Seq(_k, seq) {
       if (seq.items.includes(target as never)) {
         found = seq as { range?: [number, number, number] };
-        return visit.BREAK;
+        return yaml.visit.BREAK;
       }
       return undefined;
     },

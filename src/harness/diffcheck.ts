@@ -2,7 +2,7 @@
 // the repo boundary: a path that escapes the repo, a symlink pointing outside
 // it, or a write the engine itself reported outside the sandbox are all
 // `disallowed_file` — whatever the globs say.
-import picomatch from "picomatch";
+import { picomatch } from "../core/libs";
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ChangedFile } from "./contract";
@@ -19,7 +19,7 @@ export function inside(root: string, p: string): boolean {
 }
 
 export function checkChanges(workTree: string, changes: ChangedFile[], allowed: string[]): Violation[] {
-  const isAllowed = allowed.length ? picomatch(allowed, { dot: true }) : () => false;
+  const isAllowed = allowed.length ? picomatch()(allowed, { dot: true }) : () => false;
   const out: Violation[] = [];
   for (const c of changes) {
     const segs = c.path.split("/");

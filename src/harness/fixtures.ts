@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parse, parseDocument } from "yaml";
+import { yaml } from "../core/libs";
 import { BLOCKER_IDS, type BlockerId, type RunStatus } from "./contract";
 import { git } from "./git";
 import type { RunOptions } from "./runner";
@@ -46,7 +46,7 @@ export function listFixtureRows(root: string): FixtureRow[] {
 }
 
 export function readFixtureRow(dir: string): FixtureRow {
-  const raw = parse(readFileSync(join(dir, "expect.yaml"), "utf8")) as Record<string, unknown>;
+  const raw = yaml.parse(readFileSync(join(dir, "expect.yaml"), "utf8")) as Record<string, unknown>;
   const blocker = (raw.blocker ?? null) as BlockerId | null;
   if (blocker !== null && !BLOCKER_IDS.includes(blocker)) throw new Error(`${dir}/expect.yaml: unknown blocker '${String(blocker)}'`);
   const expect: FixtureExpectation = {
@@ -111,7 +111,7 @@ const tempPrefix = (row: FixtureRow) => `cto-fixture-${row.name}-`;
 
 /** The task file a git-dirty row runs (its repo made at run time next to it), and the source repo. */
 function gitDirtyTask(row: FixtureRow): { text: string; srcRepo: string } {
-  const doc = parseDocument(readFileSync(row.taskFile, "utf8"));
+  const doc = yaml.parseDocument(readFileSync(row.taskFile, "utf8"));
   const srcRepo = resolve(row.dir, String(doc.get("repo")));
   doc.set("repo", "./repo");
   return { text: doc.toString(), srcRepo };

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from "yaml";
+import type { Node as YamlNode, Pair } from "yaml";
+import { yaml } from "../core/libs";
 
 export type ScenarioStep =
   | { write: { path: string; content: string } }
@@ -107,8 +108,8 @@ export function loadTask(file: string): Task {
 
 /** Parses task text; `file` anchors relative paths and error messages. */
 export function parseTask(text: string, file: string, sha256 = createHash("sha256").update(text).digest("hex")): Task {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const lc = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: TaskProblem[] = [];
   const at = (node: YamlNode | null | undefined, message: string) => {
     const off = node?.range?.[0] ?? 0;
@@ -121,14 +122,14 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
   }
   if (problems.length) throw new TaskError(file, problems);
   const root = doc.contents;
-  if (!isMap(root)) {
+  if (!yaml.isMap(root)) {
     at(root as YamlNode, "task file must be a YAML mapping");
     throw new TaskError(file, problems);
   }
 
   const get = new Map<string, Pair<unknown, unknown>>();
   for (const pair of root.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    const key = yaml.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     if (!(TASK_KEYS as readonly string[]).includes(key)) {
       at(pair.key as YamlNode, `unknown key '${key}' (allowed: ${TASK_KEYS.join(", ")})`);
       continue;
@@ -139,7 +140,7 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
   const keyNode = (k: string) => get.get(k)?.key as YamlNode | undefined;
   const js = (k: string): unknown => {
     const n = valueNode(k);
-    return n && typeof (n as { toJSON?: unknown }).toJSON === "function" ? (n as unknown as { toJSON(): unknown }).toJSON() : isScalar(n) ? n.value : undefined;
+    return n && typeof (n as { toJSON?: unknown }).toJSON === "function" ? (n as unknown as { toJSON(): unknown }).toJSON() : yaml.isScalar(n) ? n.value : undefined;
   };
 
   const str = (k: string, required: boolean): string | undefined => {
@@ -192,7 +193,7 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
   if (get.has("reviewer")) {
     const n = valueNode("reviewer");
     const v = js("reviewer") as Record<string, unknown> | null;
-    if (!isMap(n) || !v) at(n ?? keyNode("reviewer"), "'reviewer' must be { policy: approve|reject } or { command: [argv] }");
+    if (!yaml.isMap(n) || !v) at(n ?? keyNode("reviewer"), "'reviewer' must be { policy: approve|reject } or { command: [argv] }");
     else {
       checkKeys(n, ["policy", "command"], "reviewer", at);
       if ("policy" in v && "command" in v) at(n, "'reviewer' takes either 'policy' or 'command', not both");
@@ -209,7 +210,7 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
   if (get.has("approvals")) {
     const n = valueNode("approvals");
     const v = js("approvals") as Record<string, unknown> | null;
-    if (!isMap(n) || !v) at(n ?? keyNode("approvals"), "'approvals' must be { policy: deny|grant|ask }");
+    if (!yaml.isMap(n) || !v) at(n ?? keyNode("approvals"), "'approvals' must be { policy: deny|grant|ask }");
     else {
       checkKeys(n, ["policy"], "approvals", at);
       if (v.policy === "deny" || v.policy === "grant" || v.policy === "ask") approvals = { policy: v.policy };
@@ -222,7 +223,7 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
     const n = valueNode("engine_options");
     const v = js("engine_options");
     if (v === null) engine_options = {};
-    else if (!isMap(n)) at(n ?? keyNode("engine_options"), "'engine_options' must be a mapping");
+    else if (!yaml.isMap(n)) at(n ?? keyNode("engine_options"), "'engine_options' must be a mapping");
     else engine_options = v as Record<string, unknown>;
   }
 
@@ -231,7 +232,7 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
     const n = valueNode("scenario");
     if (js("scenario") === null) {
       /* empty scenario */
-    } else if (!isSeq(n)) at(n ?? keyNode("scenario"), "'scenario' must be a list of steps");
+    } else if (!yaml.isSeq(n)) at(n ?? keyNode("scenario"), "'scenario' must be a list of steps");
     else {
       for (const item of n.items as YamlNode[]) {
         const step = parseStep(item, at);
@@ -261,20 +262,20 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
 type At = (node: YamlNode | null | undefined, message: string) => void;
 
 function checkKeys(map: YamlNode, allowed: string[], where: string, at: At): void {
-  if (!isMap(map)) return;
+  if (!yaml.isMap(map)) return;
   for (const p of map.items) {
-    const k = isScalar(p.key) ? String(p.key.value) : String(p.key);
+    const k = yaml.isScalar(p.key) ? String(p.key.value) : String(p.key);
     if (!allowed.includes(k)) at(p.key as YamlNode, `unknown key '${k}' in ${where} (allowed: ${allowed.join(", ")})`);
   }
 }
 
 function parseStep(item: YamlNode, at: At): ScenarioStep | undefined {
-  if (!isMap(item) || item.items.length !== 1) {
+  if (!yaml.isMap(item) || item.items.length !== 1) {
     at(item, `a scenario step is a mapping with exactly one of: ${Object.keys(STEP_SHAPES).join(", ")}`);
     return undefined;
   }
   const pair = item.items[0]!;
-  const kind = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+  const kind = yaml.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
   const shape = STEP_SHAPES[kind];
   const vnode = pair.value as YamlNode | null;
   const v: unknown = vnode && "toJSON" in vnode ? (vnode as unknown as { toJSON(): unknown }).toJSON() : null;
@@ -291,7 +292,7 @@ function parseStep(item: YamlNode, at: At): ScenarioStep | undefined {
     case "true":
       return v === true ? ({ [kind]: true } as ScenarioStep) : bad(`'${kind}' must be true`);
     case "object": {
-      if (!isMap(vnode) || typeof v !== "object" || v === null) return bad(`'${kind}' must be a mapping`);
+      if (!yaml.isMap(vnode) || typeof v !== "object" || v === null) return bad(`'${kind}' must be a mapping`);
       const f = STEP_FIELDS[kind]!;
       checkKeys(vnode, [...f.required, ...f.optional], `scenario step '${kind}'`, at);
       const o = v as Record<string, unknown>;
