@@ -40,14 +40,14 @@ export interface Lexicon {
   anyStart: { claim: CompiledClaim; pattern: Pattern }[];
   /** Matches text holding at least one word every claim needs: blocks without it are skipped. */
   prefilter: RegExp;
-  negation: Pattern[];
-  candidate: Pattern[];
-  conditional: Pattern[];
-  earned: Pattern[];
+  /** Qualifier patterns by the word they start with (the rest in `qualifiersAnyStart`). */
+  qualifiersByFirstWord: Map<string, { kind: QualifierKind; pattern: Pattern }[]>;
+  qualifiersAnyStart: { kind: QualifierKind; pattern: Pattern }[];
   mentions: Set<string>;
 }
 
-const QUALIFIER_KINDS = ["negation", "candidate", "conditional", "earned"] as const;
+export const QUALIFIER_KINDS = ["negation", "candidate", "conditional", "earned"] as const;
+export type QualifierKind = (typeof QUALIFIER_KINDS)[number];
 const CLAIM_RULES: RuleId[] = ["authority-drift", "readiness-claim"];
 
 export function compilePhrase(phrase: string): Pattern {
@@ -80,15 +80,22 @@ export function compileLexicon(spec: LexiconSpec): Lexicon {
       else for (const w of first.words) byFirstWord.set(w, [...(byFirstWord.get(w) ?? []), { claim, pattern }]);
     }
   }
+  const qualifiersByFirstWord = new Map<string, { kind: QualifierKind; pattern: Pattern }[]>();
+  const qualifiersAnyStart: { kind: QualifierKind; pattern: Pattern }[] = [];
+  for (const kind of QUALIFIER_KINDS) {
+    for (const pattern of spec.qualifiers[kind].map(compilePhrase)) {
+      const first = pattern[0];
+      if (!first || first.optional || first.prefixes.length > 0) qualifiersAnyStart.push({ kind, pattern });
+      else for (const w of first.words) qualifiersByFirstWord.set(w, [...(qualifiersByFirstWord.get(w) ?? []), { kind, pattern }]);
+    }
+  }
   return {
     claims,
     byFirstWord,
     anyStart,
     prefilter: buildPrefilter(claims),
-    negation: spec.qualifiers.negation.map(compilePhrase),
-    candidate: spec.qualifiers.candidate.map(compilePhrase),
-    conditional: spec.qualifiers.conditional.map(compilePhrase),
-    earned: spec.qualifiers.earned.map(compilePhrase),
+    qualifiersByFirstWord,
+    qualifiersAnyStart,
     mentions: new Set(spec.mentions.map((m) => m.toLowerCase())),
   };
 }
