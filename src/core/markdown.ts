@@ -1,7 +1,7 @@
 // A line scanner for the markdown our planning docs use: headings, `Key: value` fields,
 // task-list criteria, list items, tables, fenced code, HTML comments. It is not a CommonMark
-// parser on purpose: it keeps exact positions for what the rules need and is about 20x faster
-// than building a full syntax tree (see docs/DESIGN.md).
+// parser on purpose: one pass over the lines keeps exact positions for what the rules need,
+// without building a syntax tree (see docs/DESIGN.md).
 import type { Criterion, Field, IdMention, Issue, Located, ProseBlock, Section } from "./model";
 import { lineRange, type LineTable } from "./text";
 
