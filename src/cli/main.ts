@@ -39,8 +39,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await (await cmd.load())(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`cto ${name}: ${e.message}`);
+    // node:util parseArgs rejects unknown or malformed options: that is usage, not a crash.
+    const parseArgsError = typeof (e as { code?: unknown })?.code === "string" && (e as { code: string }).code.startsWith("ERR_PARSE_ARGS");
+    if (e instanceof UsageError || parseArgsError) {
+      io.err(`cto ${name}: ${(e as Error).message}${parseArgsError ? `\nRun \`cto ${name} --help\` for its options.` : ""}`);
       return 2;
     }
     io.err(`cto ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

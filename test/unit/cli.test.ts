@@ -68,6 +68,11 @@ describe("cto validate", () => {
     assert.equal((await cto(["validate", "--bogus"])).code, 2);
     assert.equal((await cto(["validate", "no/such/dir"])).code, 2);
     assert.equal((await cto(["frobnicate"])).code, 2);
+    for (const cmd of ["issues", "gates", "run", "verify", "fixtures", "compare"]) {
+      const r = await cto([cmd, "--no-such-option"]);
+      assert.equal(r.code, 2, `${cmd}: ${r.err}`);
+      assert.match(r.err, /no-such-option/);
+    }
   });
 
   it("exits 2 on a folder with no WORKBOARD.yaml at, below or above it", async () => {
