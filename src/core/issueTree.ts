@@ -68,6 +68,7 @@ interface Shape {
 }
 
 const shapes = new WeakMap<DependencyGraph, Map<TreeMode, Shape>>();
+const readyCache = new WeakMap<DependencyGraph, { stamp: number; ready: string[] }>();
 
 export function buildIssueTree(ws: CtoWorkspace, mode: TreeMode): IssueTree {
   const graph = ws.graph();
@@ -88,7 +89,13 @@ export function buildIssueTree(ws: CtoWorkspace, mode: TreeMode): IssueTree {
     cycles: graph.cycles,
     firstOf: shape.firstOf,
     get ready() {
-      return (ready ??= ids.filter((id) => !isDone(ws, id) && !graph.cycleOf.has(id) && (graph.nodes.get(id)?.blockedBy ?? []).every((b) => isDone(ws, b))));
+      if (ready) return ready;
+      // Readiness changes only with the graph or someone's done-ness: reuse it otherwise.
+      const cached = readyCache.get(graph);
+      if (cached?.stamp === ws.statusStamp) return (ready = cached.ready);
+      ready = ids.filter((id) => !isDone(ws, id) && !graph.cycleOf.has(id) && (graph.nodes.get(id)?.blockedBy ?? []).every((b) => isDone(ws, b)));
+      readyCache.set(graph, { stamp: ws.statusStamp, ready });
+      return ready;
     },
   };
 }

@@ -26,6 +26,7 @@ export class CtoWorkspace {
   private refsTo = new Map<string, Set<string>>();
   private sourcedBy = new Map<string, Set<string>>();
   private graphCache: DependencyGraph | undefined;
+  private doneStamp = 0;
 
   /** @param root absolute path of the folder holding WORKBOARD.yaml */
   constructor(readonly root: string) {}
@@ -52,6 +53,7 @@ export class CtoWorkspace {
       this.noteGraphChange(affected);
       if (!bulk) for (const d of this.cycleDocs()) affected.add(d);
     }
+    if (!old || doneSignature(old) !== doneSignature(doc)) this.doneStamp++;
     const before = old ? sourceOf(old) : undefined;
     const after = sourceOf(doc);
     if (before !== after) for (const s of [before, after]) if (s && this.docs.has(s)) affected.add(s); // PRD status moves
@@ -64,15 +66,22 @@ export class CtoWorkspace {
     if (old) this.unindex(old, affected);
     this.docs.delete(path);
     this.files.delete(path);
+    this.doneStamp++;
     this.noteGraphChange(affected);
     for (const d of this.cycleDocs()) affected.add(d);
     affected.delete(path);
     return affected;
   }
 
+  /** Changes whenever some issue's done-ness may have changed (caches of readiness key on it). */
+  get statusStamp(): number {
+    return this.doneStamp;
+  }
+
   /** Sets WORKBOARD.yaml's text (undefined: the file is missing). Every doc may change. */
   setWorkboard(text: string | undefined): Set<string> {
     this.workboard = text === undefined ? undefined : parseWorkboard(text);
+    this.doneStamp++;
     this.graphCache = undefined;
     return new Set(this.docs.keys());
   }
@@ -184,6 +193,11 @@ export function sourceOf(doc: PlanningDoc): string | undefined {
 /** Posix, no leading `./`; undefined-safe for hostile inputs (checked by the rules). */
 export function normalizeRel(p: string): string {
   return p.replace(/\\/g, "/").replace(/^(\.\/)+/, "");
+}
+
+/** Which issues are done (every criterion checked): what readiness depends on besides the graph. */
+function doneSignature(doc: PlanningDoc): string {
+  return doc.issues.map((i) => `${i.id}:${i.criteria.length > 0 && i.criteria.every((c) => c.checked) ? 1 : 0}`).join(";");
 }
 
 /** IDs and their blockers: what the dependency graph depends on. */

@@ -82,6 +82,22 @@ describe("issue tree of the fixture workspace (the seed's real edges)", () => {
     assert.deepEqual(tree.cycles, [["CTO-WORK-002", "CTO-WORK-003", "CTO-WORK-002"]]);
   });
 
+  it("keeps readiness current when an edit finishes an issue, without a graph change", async () => {
+    const ws = await loadFixture();
+    assert.deepEqual(buildIssueTree(ws, "tree").ready, ["CTO-WORK-003"]);
+    const rel = ".sot/03-PROTOCOLS/CTO-CASE-CANDIDATE-BACKEND-ISSUES.md";
+    const doc = ws.docs.get(rel)!;
+    const i3 = doc.issues[0];
+    const lines = doc.text.split("\n");
+    for (const c of i3.criteria) lines[c.range.line - 1] = lines[c.range.line - 1].replace("- [ ]", "- [x]");
+    const graph = ws.graph();
+    ws.setDoc(rel, lines.join("\n"));
+    assert.equal(ws.graph(), graph, "no ID or blocker changed");
+    assert.deepEqual(buildIssueTree(ws, "tree").ready, ["CTO-WORK-004", "CTO-WORK-005"]);
+    ws.setDoc(rel, doc.text);
+    assert.deepEqual(buildIssueTree(ws, "tree").ready, ["CTO-WORK-003"]);
+  });
+
   it("re-uses the graph when an edit leaves IDs and blockers alone", async () => {
     const ws = await loadFixture();
     const before = ws.graph();
