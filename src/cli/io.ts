@@ -1,3 +1,7 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
 // The CLI's seam to the outside world: output streams and environment are passed in,
 // so tests call commands in-process exactly as the binary does.
 
@@ -21,4 +25,13 @@ export function nodeIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
   };
+}
+
+/** Parses a command's options; a bad option is a usage error followed by the command's help. */
+export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(args: string[], options: O, help: string) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${help}`);
+  }
 }

@@ -4,10 +4,9 @@
 // task and writes comparison.json + comparison.md. Exit 0 when the comparison was written,
 // whatever the results; 2 usage.
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { compareEngines, CompareUsageError, EXIT_USAGE, newRunId, TaskError, type Comparison } from "../../harness";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
-import { UsageError, type CliIo } from "../io";
+import { UsageError, type CliIo, parseCommandArgs } from "../io";
 
 const HELP = `usage: cto compare --engines ID,ID,... --tasks TASK.yaml,... [options]
 
@@ -30,26 +29,18 @@ not_eligible), never left out.
 Exit: 0 the comparison was written (whatever the results); 2 usage.`;
 
 export default async function compare(args: string[], io: CliIo): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        engines: { type: "string", multiple: true },
-        tasks: { type: "string", multiple: true },
-        out: { type: "string" },
-        runs: { type: "string" },
-        "enable-gated": { type: "string", multiple: true },
-        "max-age-days": { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    engines: { type: "string", multiple: true },
+    tasks: { type: "string", multiple: true },
+    out: { type: "string" },
+    runs: { type: "string" },
+    "enable-gated": { type: "string", multiple: true },
+    "max-age-days": { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, HELP);
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'\n${HELP}`);
+  const v = parsed.values;
   if (v.help) {
     io.out(HELP);
     return 0;

@@ -4,7 +4,6 @@
 // bundle verifies; 1 otherwise; 2 usage.
 import * as path from "node:path";
 import { existsSync, statSync } from "node:fs";
-import { parseArgs } from "node:util";
 import {
   findMatrixWorkspace,
   listFixtureRows,
@@ -17,7 +16,7 @@ import {
   type FixtureOutcome,
 } from "../../harness";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
-import { UsageError, type CliIo } from "../io";
+import { UsageError, type CliIo, parseCommandArgs } from "../io";
 
 const HELP = `usage: cto fixtures [NAME...] [--json] [--workspace DIR] [--fixtures DIR] [--out DIR]
 
@@ -38,24 +37,14 @@ Exit: 0 every row matches and its bundle verifies; 1 otherwise (or the matrix do
 problems); 2 usage.`;
 
 export default async function fixtures(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: "boolean", default: false },
-        workspace: { type: "string" },
-        fixtures: { type: "string" },
-        out: { type: "string" },
-        concurrency: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    json: { type: "boolean", default: false },
+    workspace: { type: "string" },
+    fixtures: { type: "string" },
+    out: { type: "string" },
+    concurrency: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  }, HELP);
   const v = parsed.values;
   if (v.help) {
     io.out(HELP);

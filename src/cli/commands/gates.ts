@@ -2,10 +2,9 @@
 // state, reasons and missing evidence, headless — from the records plus the evidence bundles,
 // each verified now.
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { currentGate, evaluateGates } from "../../core";
 import { loadMatrix, packageFixturesDir, readEvidence, type EvidenceEntry } from "../../harness";
-import { UsageError, type CliIo } from "../io";
+import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { loadWorkspacesAt } from "../workspaces";
 
 const HELP = `usage: cto gates [PATH] [--runs DIR] [--fixtures DIR] [--max-age-days N] [--json]
@@ -26,23 +25,13 @@ exit: 0 (whatever the gates' states), 2 usage`;
 const MARK = { passed: "✔", open: "○", locked: "🔒" } as const;
 
 export default async function gates(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: "boolean", default: false },
-        runs: { type: "string" },
-        fixtures: { type: "string" },
-        "max-age-days": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    json: { type: "boolean", default: false },
+    runs: { type: "string" },
+    fixtures: { type: "string" },
+    "max-age-days": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  }, HELP);
   const { values, positionals } = parsed;
   if (values.help) {
     io.out(HELP);

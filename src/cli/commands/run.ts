@@ -1,9 +1,8 @@
 // `cto run --engine ID --task TASK.yaml [--out DIR] [--enable-gated ID]... [--records DIR]
 //          [--isolation auto|required|none] [--keep-sandbox] [--json]`
 // A thin shell over the harness core's runTask(): the exit code is the run's.
-import { parseArgs } from "node:util";
 import { runTask, RunUsageError, TaskError, EXIT_USAGE } from "../../harness";
-import { UsageError, type CliIo } from "../io";
+import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
 
 const HELP = `usage: cto run --engine ID --task TASK.yaml [options]
@@ -24,27 +23,19 @@ bundle (.cto/runs/<run_id>/ by default).
 Exit: 0 pass; 10-25 the first blocker's code (docs/harness.md); 1 internal error; 2 usage.`;
 
 export default async function run(args: string[], io: CliIo): Promise<number> {
-  let v: Record<string, string | boolean | string[] | undefined>;
-  try {
-    v = parseArgs({
-      args,
-      options: {
-        engine: { type: "string" },
-        task: { type: "string" },
-        out: { type: "string" },
-        "enable-gated": { type: "string", multiple: true },
-        records: { type: "string" },
-        isolation: { type: "string" },
-        "keep-sandbox": { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    engine: { type: "string" },
+    task: { type: "string" },
+    out: { type: "string" },
+    "enable-gated": { type: "string", multiple: true },
+    records: { type: "string" },
+    isolation: { type: "string" },
+    "keep-sandbox": { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, HELP);
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'\n${HELP}`);
+  const v = parsed.values;
   if (v.help) {
     io.out(HELP);
     return 0;

@@ -1,8 +1,7 @@
 // `cto verify BUNDLE [--repo DIR] [--max-age-days N] [--json]`
 // Exit 0 verified; 3 tampered or inconsistent; 4 stale; 2 usage; 1 internal error.
-import { parseArgs } from "node:util";
 import { verifyBundle, VerifyUsageError, DEFAULT_MAX_AGE_DAYS } from "../../harness";
-import { UsageError, type CliIo } from "../io";
+import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
 import { resolve } from "node:path";
 
@@ -20,17 +19,7 @@ Exit: 0 verified; 3 tampered (a file changed, added or missing, or the report is
 inconsistent); 4 stale; 2 usage; 1 internal error.`;
 
 export default async function verify(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { repo: { type: "string" }, "max-age-days": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, { repo: { type: "string" }, "max-age-days": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, HELP);
   const v = parsed.values;
   if (v.help) {
     io.out(HELP);
