@@ -60,8 +60,9 @@ export class CtoWorkspace {
     return affected;
   }
 
+  /** Removes a doc. The result includes the doc itself: validating it yields no findings, which clears what was reported on it. */
   deleteDoc(path: string): Set<string> {
-    const affected = new Set<string>();
+    const affected = new Set<string>([path]);
     const old = this.docs.get(path);
     if (old) this.unindex(old, affected);
     this.docs.delete(path);
@@ -69,7 +70,6 @@ export class CtoWorkspace {
     this.doneStamp++;
     this.noteGraphChange(affected);
     for (const d of this.cycleDocs()) affected.add(d);
-    affected.delete(path);
     return affected;
   }
 

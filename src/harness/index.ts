@@ -13,6 +13,7 @@ export { listFixtureRows, readFixtureRow, prepareFixtureRow, isRowTask, type Fix
 export { bubblewrapWorks, planIsolation, type IsolationRequest } from "./isolation";
 export {
   loadMatrix,
+  matrixFromDocs,
   findMatrixWorkspace,
   runFixtures,
   selectRows,

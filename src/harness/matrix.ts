@@ -7,7 +7,8 @@ import { existsSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 // The planning core's modules, not its index: the harness stays free of the validator's lexicon.
-import { discoverWorkspaces, readText, toRel } from "../core/load";
+import { discoverWorkspaces, readText } from "../core/load";
+import type { PlanningDoc } from "../core/model";
 import { nodeFs } from "../core/nodeFs";
 import { parseDoc } from "../core/parse";
 import { parseFailureMatrix, recordType } from "../core/records";
@@ -40,13 +41,21 @@ export async function loadMatrix(workspaceRoot: string): Promise<{ rows: MatrixE
   const root = resolve(workspaceRoot);
   const docs = await matrixDocs(root);
   if (docs === undefined) return { rows: [], problems: [{ message: `${root} is not a CTO child workspace (no WORKBOARD.yaml)`, line: 1 }] };
+  return matrixFromDocs(root, docs);
+}
+
+/**
+ * The matrix of a workspace from its parsed planning docs: the CLI reads them from disk, the
+ * editor passes the docs it already holds (unsaved edits included, no file read).
+ */
+export function matrixFromDocs(root: string, planningDocs: PlanningDoc[]): { rows: MatrixExpectation[]; doc?: string; problems: MatrixProblem[] } {
+  const docs = planningDocs.filter((d) => recordType(d) === "failure-matrix").sort((a, b) => (a.path < b.path ? -1 : 1));
   if (docs.length === 0) return { rows: [], problems: [{ message: `no failure-matrix record (frontmatter record_type: failure-matrix) in ${root}`, line: 1 }] };
+  const abs = join(root, ...docs[0]!.path.split("/"));
   if (docs.length > 1) {
-    return { rows: [], doc: docs[0]!.abs, problems: [{ message: `several failure-matrix records: ${docs.map((d) => d.rel).join(", ")}; keep one`, line: 1 }] };
+    return { rows: [], doc: abs, problems: [{ message: `several failure-matrix records: ${docs.map((d) => d.path).join(", ")}; keep one`, line: 1 }] };
   }
-  const { abs, text } = docs[0]!;
-  const doc = parseDoc(toRel(root, abs), text);
-  const parsed = parseFailureMatrix(doc);
+  const parsed = parseFailureMatrix(docs[0]!);
   const rows: MatrixExpectation[] = parsed.rows.map((r) => ({ row: r.fixture, blocker: r.blocker, event: r.event, status: r.status, exit: r.exit, doc: abs, line: r.line }));
   const problems: MatrixProblem[] = parsed.problems.map((p) => ({ message: p.message, line: p.range.line }));
   const seen = new Map<string, number>();
@@ -60,10 +69,10 @@ export async function loadMatrix(workspaceRoot: string): Promise<{ rows: MatrixE
 }
 
 /** Matrix-doc files of one workspace (undefined: not a workspace). */
-async function matrixDocs(root: string): Promise<{ abs: string; rel: string; text: string }[] | undefined> {
+async function matrixDocs(root: string): Promise<PlanningDoc[] | undefined> {
   const found = (await discoverWorkspaces(root, nodeFs)).find((w) => w.root === root);
   if (!found) return undefined;
-  const out: { abs: string; rel: string; text: string }[] = [];
+  const out: PlanningDoc[] = [];
   await Promise.all(
     found.files
       .filter((f) => f.toLowerCase().endsWith(".md"))
@@ -73,10 +82,11 @@ async function matrixDocs(root: string): Promise<{ abs: string; rel: string; tex
         const text = await readText(nodeFs, abs);
         // Cheap test first: only docs that mention the record type are parsed.
         if (text === undefined || !text.includes("failure-matrix")) return;
-        if (recordType(parseDoc(rel, text)) === "failure-matrix") out.push({ abs, rel, text });
+        const doc = parseDoc(rel, text);
+        if (recordType(doc) === "failure-matrix") out.push(doc);
       }),
   );
-  return out.sort((a, b) => (a.rel < b.rel ? -1 : 1));
+  return out;
 }
 
 export class MatrixWorkspaceError extends Error {}
@@ -92,7 +102,7 @@ export async function findMatrixWorkspace(cwd: string): Promise<{ root: string; 
   const withMatrix: { root: string; doc: string }[] = [];
   for (const w of list) {
     const docs = await matrixDocs(w.root);
-    for (const d of docs ?? []) withMatrix.push({ root: w.root, doc: d.abs });
+    for (const d of (docs ?? []).sort((a, b) => (a.path < b.path ? -1 : 1))) withMatrix.push({ root: w.root, doc: join(w.root, ...d.path.split("/")) });
   }
   if (withMatrix.length === 0) throw new MatrixWorkspaceError(`no CTO child workspace at, below or above ${dir} holds a failure-matrix record (searched ${list.map((w) => w.root).join(", ")})`);
   if (withMatrix.length > 1) throw new MatrixWorkspaceError(`several failure-matrix records at or below ${dir}: ${withMatrix.map((m) => m.doc).join(", ")}; name one workspace`);

@@ -85,17 +85,17 @@ export class PlanningModel implements vscode.Disposable {
   updateFromDocument(doc: vscode.TextDocument): void {
     const at = this.locate(doc.uri);
     if (!at) return;
-    this.apply(at.ws, at.rel, doc.getText());
+    const text = doc.getText();
+    // Opening a file, or typing back what was there, changes nothing: skip the re-parse.
+    if (at.ws.docs.get(at.rel)?.text === text) return;
+    this.apply(at.ws, at.rel, text);
   }
 
   private apply(ws: CtoWorkspace, rel: string, text: string | undefined): void {
     let affected: Set<string>;
     if (rel === WORKBOARD_FILE) affected = ws.setWorkboard(text);
     else if (rel === LEXICON_FILE) affected = ws.setLexicon(text);
-    else if (text === undefined) {
-      affected = ws.deleteDoc(rel);
-      affected.add(rel); // so its diagnostics are cleared
-    }
+    else if (text === undefined) affected = ws.deleteDoc(rel);
     else affected = ws.setDoc(rel, text);
     this.changeEmitter.fire({ ws, affected });
   }

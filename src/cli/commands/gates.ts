@@ -3,7 +3,7 @@
 // each verified now.
 import * as path from "node:path";
 import { currentGate, evaluateGates } from "../../core";
-import { loadMatrix, packageFixturesDir, readEvidence, type EvidenceEntry } from "../../harness";
+import { matrixFromDocs, packageFixturesDir, readEvidence, type EvidenceEntry } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { loadWorkspacesAt } from "../workspaces";
 
@@ -47,7 +47,7 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
   const out = await Promise.all(
     list.map(async (ws) => {
       const runsDir = values.runs ? path.resolve(io.cwd, values.runs) : path.join(ws.root, ".cto", "runs");
-      const matrix = await loadMatrix(ws.root);
+      const matrix = matrixFromDocs(ws.root, ws.planningDocs());
       const evidence: EvidenceEntry[] = await readEvidence(runsDir, { matrix: matrix.rows, fixturesDir, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) });
       const states = evaluateGates(ws, evidence);
       const count = (v: EvidenceEntry["verdict"]) => evidence.filter((e) => e.verdict === v).length;

@@ -3,9 +3,9 @@
 // path the CLI and the tests take.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { CtoWorkspace } from "../../core";
+import { recordType, type CtoWorkspace } from "../../core";
 import {
-  loadMatrix,
+  matrixFromDocs,
   readEvidence,
   runFixtures,
   runTask,
@@ -39,7 +39,17 @@ export class HarnessService implements vscode.Disposable {
       clearTimeout(this.refreshTimer);
       this.refreshTimer = setTimeout(() => void this.refreshEvidence(), 300);
     };
-    this.disposables.push(watcher, watcher.onDidCreate(later), watcher.onDidChange(later), watcher.onDidDelete(later), model.onDidChange(later));
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(later),
+      watcher.onDidChange(later),
+      watcher.onDidDelete(later),
+      // Typing in a planning doc changes no bundle: only an edit to the matrix doc (whose rows
+      // decide which bundles match) calls for re-reading the evidence.
+      model.onDidChange((c) => {
+        if ([...c.affected].some((rel) => { const d = c.ws.docs.get(rel); return d !== undefined && recordType(d) === "failure-matrix"; })) later();
+      }),
+    );
   }
 
   /** Refuses with a clear message in an untrusted workspace; validation keeps working there. */
@@ -65,7 +75,7 @@ export class HarnessService implements vscode.Disposable {
   /** The CTO workspace that holds the failure matrix (the first one that does). */
   async matrixWorkspace(): Promise<{ ws: CtoWorkspace; rows: MatrixExpectation[]; doc?: string } | undefined> {
     for (const ws of this.model.workspaces()) {
-      const m = await loadMatrix(ws.root);
+      const m = matrixFromDocs(ws.root, ws.planningDocs());
       if (m.rows.length > 0) return { ws, rows: m.rows, ...(m.doc ? { doc: m.doc } : {}) };
     }
     return undefined;
@@ -145,7 +155,7 @@ export class HarnessService implements vscode.Disposable {
   async refreshEvidence(): Promise<void> {
     for (const ws of this.model.workspaces()) {
       try {
-        const matrix = (await loadMatrix(ws.root)).rows;
+        const matrix = matrixFromDocs(ws.root, ws.planningDocs()).rows;
         this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir() }));
       } catch (e) {
         this.log.error(`reading evidence of ${ws.root} failed`, e);

@@ -231,6 +231,16 @@ describe("readiness-claim", () => {
 });
 
 describe("incremental updates", () => {
+  it("a deleted doc is among the affected, so what was reported on it is cleared", () => {
+    const ws = workspace(validFiles({ "prd.md": `${fm({ name: "prd", core_promotion_status: "promoted" })}\n# PRD\n\n${DISCLAIMER}\n` }));
+    assert.equal(validateWorkspace(ws, options()).get("prd.md")!.length, 1);
+    const affected = ws.deleteDoc("prd.md");
+    assert.ok(affected.has("prd.md") && affected.has("issues.md"), [...affected].join());
+    const after = validateWorkspace(ws, options(), affected);
+    assert.deepEqual(after.get("prd.md"), []);
+    assert.match(byRule(after.get("issues.md")!, "required-artifact")[0].message, /'prd\.md' does not exist/);
+  });
+
   it("re-validates the changed doc and its dependents only", () => {
     const ws = workspace(validFiles());
     const affected = ws.setDoc("prd.md", `${fm({ name: "prd", last_reviewed: "2026-05-31" })}\n# PRD\n\n${DISCLAIMER}\n`);

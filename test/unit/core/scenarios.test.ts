@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { runValidate } from "../../../src/cli/commands/validate";
+import { discoverWorkspaces, loadWorkspace, nodeFs, validateWorkspace } from "../../../src/core";
 import { FIXTURES, options, TODAY } from "../helpers";
 
 interface Expected {
@@ -52,8 +53,13 @@ describe("fixture workspace", () => {
     assert.deepEqual(seed.map((f) => [f.rule, f.range.line, f.range.column]), [["stale-review", 8, 16]]);
   });
 
-  it("uses the workspace lexicon", async () => {
-    const lex = readFileSync(path.join(dir, ".cto/lexicon.yaml"), "utf8");
-    assert.match(lex, /blessed/);
+  it("applies the workspace's own lexicon (.cto/lexicon.yaml)", async () => {
+    const ws = await loadWorkspace((await discoverWorkspaces(dir, nodeFs))[0], nodeFs);
+    const rel = ".sot/03-PROTOCOLS/CTO-CASE-CANDIDATE-BACKEND-PRD.md";
+    ws.setDoc(rel, ws.docs.get(rel)!.text + "\nFrom now on Case is our blessed backend.\n");
+    const found = validateWorkspace(ws, options()).get(rel)!.filter((f) => f.rule === "authority-drift");
+    assert.equal(found.length, 1, "the built-in lexicon alone knows no 'blessed'");
+    ws.setLexicon(undefined);
+    assert.equal(validateWorkspace(ws, options()).get(rel)!.filter((f) => f.rule === "authority-drift").length, 0);
   });
 });
