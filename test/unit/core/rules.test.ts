@@ -230,6 +230,16 @@ describe("readiness-claim", () => {
   });
 });
 
+describe("record-structure", () => {
+  it("reports each record kind's problems through the validator, and unknown record types", () => {
+    const gates = `${fm({ name: "gates", record_type: "stage-gates" })}\n# Gates\n\n${DISCLAIMER}\n\nDefault status is earned, not assumed.\n\n### Gate: gated-engine\n\nValidator: x\n`;
+    const odd = `${fm({ name: "odd", record_type: "wishlist" })}\n# Odd\n\n${DISCLAIMER}\n`;
+    const f = byRule(findings(workspace(validFiles({ "gates.md": gates, "odd.md": odd }))), "record-structure");
+    assert.ok(f.some((x) => x.file === "gates.md" && /gate 'gated-engine' lacks 'Allowed mutation scope:'/.test(x.message)), JSON.stringify(f));
+    assert.ok(f.some((x) => x.file === "odd.md" && /unknown record_type 'wishlist'/.test(x.message) && x.range.line === 9), JSON.stringify(f));
+  });
+});
+
 describe("incremental updates", () => {
   it("a deleted doc is among the affected, so what was reported on it is cleared", () => {
     const ws = workspace(validFiles({ "prd.md": `${fm({ name: "prd", core_promotion_status: "promoted" })}\n# PRD\n\n${DISCLAIMER}\n` }));
