@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { decideSafely, PolicyApprover, type Approver, type AskCallback } from "./approver";
+import { bundleAttestation, bundleSigner } from "./attest";
 import { faultsFromEnv, type Faults } from "./atomic";
 import { BundleWriter, formatManifest, renderReportMd, reportCoreSha256, serializeReport, type TestSummary } from "./bundle";
 import { ARTIFACTS, blockerRow, outcomeOf, REPORT_SCHEMA, type Blocker, type BlockerId, type ChangedFile, type CtoEvent, type EventSource, type Report } from "./contract";
@@ -454,6 +455,9 @@ class Run {
       Object.assign(report, outcomeOf(this.blockers), { blockers: [...this.blockers] });
       return { report, bundleDir: null, exitCode: report.exit_code, events: this.events.all(), notes: this.notes };
     }
+    // The harness's key signs the bundle (attest.ts); without one it is written unsigned and never verifies.
+    const signer = bundleSigner([this.task.repo, b.runsDir], (m) => fail(ARTIFACTS.attestation, m));
+    const signed = signer ? [ARTIFACTS.attestation] : [];
     await this.trace.time("bundle", async () => {
       b.write(ARTIFACTS.patch, this.patch);
       if (!b.written.has(ARTIFACTS.test_log) && !b.failures.some((f) => f.rel === ARTIFACTS.test_log)) {
@@ -473,19 +477,19 @@ class Run {
     for (const rel of [...b.written].sort()) digests[rel] = await sha256File(b.path(rel));
     outcome = outcomeOf(this.blockers);
     Object.assign(report, outcome, { blockers: [...this.blockers] });
-    report.artifacts = artifactsMap([...b.written, ARTIFACTS.report_md]);
+    report.artifacts = artifactsMap([...b.written, ARTIFACTS.report_md, ...signed]);
     const core = reportCoreSha256(report);
     const md = renderReportMd(report, { tests: this.tests, spans: this.trace.spans, digests, coreSha256: core });
     if (b.write(ARTIFACTS.report_md, md)) digests[ARTIFACTS.report_md] = sha256Hex(md);
     else {
       for (const f of b.failures.splice(0)) this.blockers.push({ id: "artifact_write_failed", reason: f.message });
       Object.assign(report, outcomeOf(this.blockers), { blockers: [...this.blockers] });
-      report.artifacts = artifactsMap([...b.written]);
+      report.artifacts = artifactsMap([...b.written, ...signed]);
     }
     const manifest = formatManifest(digests);
     report.digests = Object.fromEntries(Object.entries(digests).map(([k, v]) => [k, `sha256:${v}`]));
     report.freshness.manifest_sha256 = sha256Hex(manifest);
-    let committed = b.write(ARTIFACTS.manifest, manifest) && b.write(ARTIFACTS.report, serializeReport(report));
+    let committed = b.write(ARTIFACTS.manifest, manifest) && b.write(ARTIFACTS.report, serializeReport(report)) && (!signer || b.write(ARTIFACTS.attestation, bundleAttestation(signer, report, digests, manifest)));
     if (committed) {
       try {
         b.commit();
