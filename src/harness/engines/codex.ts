@@ -6,7 +6,7 @@
 // exec mode asks for no approvals; a `declined` command is the only decline
 // signal and becomes the harness's approval.denied.
 import { looksLikeApproval, looksLikeProviderError, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { configuredCommand, probeCli } from "./cli";
+import { configuredCommand } from "./cli";
 
 export const codexEngine: EngineAdapter = {
   id: "codex",
@@ -14,9 +14,7 @@ export const codexEngine: EngineAdapter = {
   summary: "OpenAI Codex CLI (codex exec --json)",
   statePaths: [],
   command: (task, env) => configuredCommand(task, env, "CTO_CODEX_COMMAND", ["codex"]),
-  probe(task, env) {
-    return probeCli(this.command(task, env), env, ["--version"]);
-  },
+  versionArgs: ["--version"],
   start(ctx) {
     const norm = createCodexNormalizer(ctx.sink);
     const cmd = codexEngine.command(ctx.task, ctx.env);
