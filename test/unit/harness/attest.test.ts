@@ -7,11 +7,12 @@
 import * as assert from "node:assert/strict";
 import { verify as cryptoVerify, generateKeyPairSync } from "node:crypto";
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { main } from "../../../src/cli/main";
 import type { CliIo } from "../../../src/cli/io";
-import { loadSigningKey, loadTrustStore, parseTrustedKeys, verifyBundle, type Report } from "../../../src/harness";
+import { loadSigningKey, loadTrustStore, parseTrustedKeys, planIsolation, verifyBundle, type Report } from "../../../src/harness";
 import { attackerKey, bundleFiles, forgePass, keyIdOfRaw, publicKeyOfLine, readReport, resign, sha256, stripSignature, testPae } from "./forge";
 import { cleanupTemps, CLI, FIXTURES, gitIn, makeGitRepo, run, tempDir, writeTask, SUB } from "./helpers";
 
@@ -279,6 +280,24 @@ describe("harness: signed evidence", function () {
       const v = await verifyBundle(r.bundleDir!);
       assert.deepEqual([v.verdict, v.exitCode], ["unsigned", 5], JSON.stringify(v.problems));
     }
+  });
+
+  it("the engine and the tests never see the signing key (bubblewrap): neither CTO_SIGNING_KEY's file nor the default one", async function () {
+    if (!planIsolation("auto").kind || planIsolation("auto").kind === "none") this.skip(); // needs working bubblewrap (CI has it)
+    const home = tempDir("cto-home-");
+    const def = join(home, ".config", "cto-workbench", "signing-key.pem");
+    loadSigningKey({ ...process.env, CTO_SIGNING_KEY: "", XDG_CONFIG_HOME: "", HOME: home }); // creates it
+    const explicit = process.env.CTO_SIGNING_KEY ?? def;
+    // The user's real config folder too (where the default key lives): not even listable.
+    const realConfig = join(homedir(), ".config");
+    const probe = `const fs = require("fs"); for (const k of ${JSON.stringify([explicit, def])}) { try { fs.readFileSync(k); console.log("READ " + k); process.exitCode = 3 } catch (e) { console.log("cannot read " + k + ": " + e.code) } } try { fs.readdirSync(${JSON.stringify(realConfig)}); console.log("READ ${realConfig}"); process.exitCode = 3 } catch (e) { console.log("cannot list ${realConfig}: " + e.code) }`;
+    const t = writeTask(`id: key-probe\nrepo: {{REPO}}\nallowed_files: ["src/**"]\ntest_command: ["node", "-e", ${JSON.stringify(probe)}]\ntimeout_s: 30\nscenario:\n  - write: { path: src/sub.js, content: "${SUB}" }\n`);
+    const r = await run({ taskFile: t.taskFile });
+    const log = readFileSync(join(r.bundleDir!, "test.log"), "utf8");
+    assert.equal(r.report.isolation, "bubblewrap");
+    assert.doesNotMatch(log, /READ|PRIVATE KEY/, log);
+    assert.match(log, /cannot read/);
+    assert.equal(r.report.status, "pass", log);
   });
 
   it("freshness runs only after integrity and the signature: a forged bundle naming a repo never gets git run on it", async () => {
