@@ -1,7 +1,9 @@
 // Harness benchmarks (issues 4 and 5): prints one JSON object with
 //   harness_overhead_ms      median wall time of a `fake` run minus its engine and test spans
-//   verify_mb_per_s          `cto verify` throughput on a bundle holding a 200 MB log (every digest and
-//                            the Ed25519 signature over all of them checked)
+//   verify_mb_per_s          `cto verify` throughput on a signed bundle holding a 200 MB log (every
+//                            digest and the Ed25519 signature over all of them checked; the harness
+//                            caps logs, so the bundle's log is grown and the bundle re-signed)
+//   run_bundle_bytes         the size of that run's bundle as the harness wrote it (logs capped)
 //   verify_ratio_vs_openssl  that throughput / `openssl dgst -sha256` on the same files, same run
 //   fixtures_all_ms          median wall time of `cto fixtures` on the whole failure matrix
 //                            (a fresh `node cli.js` process each time, every row matched)
@@ -10,11 +12,11 @@
 // Usage: node scripts/bench-harness.mjs [--runs N] [--mb N] [--fixture-runs N]
 // Also an optional section of `npm run bench` (scripts/bench.mjs imports the default export).
 import { build } from "esbuild";
-import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, statSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 
@@ -121,6 +123,8 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
     );
     const big = await h.runTask({ engine: "fake", taskFile: bigTask, outDir: join(work, "big-runs") });
     if (big.report.status !== "pass") throw new Error(`big run did not pass: ${JSON.stringify(big.report.blockers)}`);
+    const runBundleBytes = readdirSync(big.bundleDir, { recursive: true }).reduce((a, f) => a + (statSync(join(big.bundleDir, String(f))).isFile() ? statSync(join(big.bundleDir, String(f))).size : 0), 0);
+    growAndResign(h, big.bundleDir, MB);
     const files = [];
     const walk = (d) => {
       for (const n of readdirSync(d, { withFileTypes: true })) {
@@ -154,6 +158,7 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
       openssl_mb_per_s: Math.round(opensslMbps),
       verify_ratio_vs_openssl: Math.round((mbps / opensslMbps) * 100) / 100,
       verify_bytes: bytes,
+      run_bundle_bytes: runBundleBytes,
       runs: RUNS,
     };
     return result;
@@ -161,6 +166,37 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
     if (!keyBefore) delete process.env.CTO_SIGNING_KEY;
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The harness caps the logs it keeps (a run writes at most a few MB of test.log), so no run makes
+ * a bundle big enough to measure hashing throughput. This one is made as the harness would have
+ * made it with an uncut log: test.log replaced by MB MiB of random bytes, every digest recomputed
+ * and the bundle re-signed with the bench's own key (the harness's key here) — so verify checks
+ * every byte and the signature exactly as for a run's bundle.
+ */
+function growAndResign(h, dir, mb) {
+  const log = join(dir, "test.log");
+  const chunk = randomBytes(1 << 20);
+  const fd = openSync(log, "w");
+  for (let i = 0; i < mb; i++) writeSync(fd, chunk);
+  closeSync(fd);
+  const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8"));
+  const digests = {};
+  const walk = (rel) => {
+    for (const n of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${n.name}` : n.name;
+      if (n.isDirectory()) walk(r);
+      else if (!["SHA256SUMS", "report.json", "attestation.json"].includes(r)) digests[r] = createHash("sha256").update(readFileSync(join(dir, r))).digest("hex");
+    }
+  };
+  walk("");
+  const manifest = h.formatManifest(digests);
+  report.digests = Object.fromEntries(Object.entries(digests).map(([k, v]) => [k, `sha256:${v}`]));
+  report.freshness.manifest_sha256 = createHash("sha256").update(manifest).digest("hex");
+  writeFileSync(join(dir, "SHA256SUMS"), manifest);
+  writeFileSync(join(dir, "report.json"), h.serializeReport(report));
+  writeFileSync(join(dir, "attestation.json"), h.bundleAttestation(h.loadSigningKey(), report, digests, manifest));
 }
 
 /** `npm run bench` section: fewer runs, same figures. */
