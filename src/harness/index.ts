@@ -17,8 +17,7 @@ export {
   type TrustedKey,
   type TrustOptions,
 } from "./keys";
-export { serializeReport, formatManifest, reportCoreSha256 } from "./bundle";
-export { pae, buildStatement, bundleAttestation, checkEnvelope, STATEMENT_TYPE, PREDICATE_TYPE, PAYLOAD_TYPE, type Statement, type Envelope, type SignatureState } from "./attest";
+export { pae, buildStatement, checkEnvelope, STATEMENT_TYPE, PREDICATE_TYPE, PAYLOAD_TYPE, type Statement, type Envelope, type SignatureState } from "./attest";
 export { BUNDLE_LIMITS, listBundle, readRegularFile, readRegularFileHead, UnsafeFileError, type BundleLimits } from "./bundleFs";
 export { loadTask, parseTask, TaskError, TASK_KEYS, type Task, type ScenarioStep } from "./task";
 export { PolicyApprover, type Approver, type ApprovalRequest, type ApprovalDecision, type AskCallback } from "./approver";
