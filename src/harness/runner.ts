@@ -3,7 +3,6 @@
 // review → postflight → bundle. Every check that cannot complete is a blocker
 // (fail closed); the first blocker in the contract's table decides the exit code.
 import { randomBytes } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { decideSafely, PolicyApprover, type Approver, type AskCallback } from "./approver";
 import { faultsFromEnv, type Faults } from "./atomic";
@@ -19,7 +18,10 @@ import { git } from "./git";
 import { planIsolation, wrapArgv, type IsolationPlan, type IsolationRequest } from "./isolation";
 import { startProc, whichSync, type ProcResult } from "./proc";
 import { createSandbox, inspectSource, stageAll, stagedChanges, stagedPatch, type Sandbox, type SourceInfo } from "./sandbox";
-import { loadTask, TaskError, type Task } from "./task";
+import { checkEngineOptions } from "./engineOptions";
+import { checkTaskRepo } from "./repocheck";
+import { defaultRunsDir } from "./runsdir";
+import { loadTask, type Task } from "./task";
 import { Trace } from "./trace";
 import { HARNESS_VERSION } from "./version";
 
@@ -27,7 +29,7 @@ export interface RunOptions {
   engine: string;
   /** The task file (paths inside are relative to it). */
   taskFile: string;
-  /** Runs folder; each run gets `<outDir>/<run_id>/`. Default `<cwd>/.cto/runs`. */
+  /** Runs folder; each run gets `<outDir>/<run_id>/`. Default `<cwd>/.cto/runs`, or outside the repo when that is in it (runsdir.ts). */
   outDir?: string;
   cwd?: string;
   /** Gated engines the caller explicitly enabled (`--enable-gated`, or the VS Code setting). */
@@ -85,11 +87,27 @@ export async function runTask(opts: RunOptions, hooks: RunHooks = {}): Promise<R
   const env = opts.env ?? process.env;
   const adapter = getEngine(opts.engine);
   if (!adapter) throw new RunUsageError(`unknown engine '${opts.engine}' (known: ${ENGINE_IDS.join(", ")})`);
+  // Everything a task file can get wrong is a usage error (TaskError, located) before anything runs.
   const task = loadTask(resolve(cwd, opts.taskFile));
-  if (!existsSync(task.repo) || !statSync(task.repo).isDirectory()) {
-    throw new TaskError(task.file, [{ message: `repo '${task.repo}' is not a folder`, line: 1, column: 1 }]);
-  }
-  return new Run(opts, hooks, adapter, task, cwd, env).execute();
+  checkEngineOptions(task, adapter);
+  const runs = opts.outDir !== undefined ? { dir: resolve(cwd, opts.outDir), note: undefined } : defaultRunsDir({ cwd, repo: task.repo, taskFile: task.file, env });
+  checkTaskRepo(task, { runsDir: runs.dir, sandboxRoot: opts.tmpRoot, env });
+  const run = new Run({ ...opts, outDir: runs.dir }, hooks, adapter, task, cwd, env);
+  if (runs.note) run.notes.push(runs.note);
+  return run.execute();
+}
+
+/**
+ * E2BIG: the command line and environment exceed the OS limit. The invocation's
+ * fault (a usage error, no bundle), never the provider's or the tests'.
+ */
+function refuseTooLong(err: NodeJS.ErrnoException | undefined, what: string, argv: string[], env: NodeJS.ProcessEnv | undefined): void {
+  if (err?.code !== "E2BIG") return;
+  const bytes = (xs: string[]) => xs.reduce((n, x) => n + Buffer.byteLength(x) + 1, 0);
+  const envBytes = bytes(Object.entries(env ?? {}).map(([k, v]) => `${k}=${v ?? ""}`));
+  throw new RunUsageError(
+    `${what} cannot be started: its command line (${bytes(argv)} bytes) and environment (${envBytes} bytes) exceed the system's limit (E2BIG; one argument is at most 128 KiB). Shorten the prompt, the command or the environment.`,
+  );
 }
 
 class Run {
@@ -321,6 +339,7 @@ class Run {
       finish_event_seen: sawFinish,
       process_group_gone: r.groupGone,
     });
+    refuseTooLong(r.spawnError, `the engine '${this.adapter.id}'`, argv, launch.env);
     if (r.spawnError) {
       this.raise("provider_unavailable", `the engine could not be started: ${r.spawnError.message}`, { engine: this.adapter.id });
       this.aborted = true;
@@ -380,6 +399,7 @@ class Run {
       signal: this.hooks.signal,
     }).done;
     if (this.bundleOk) this.bundle.finalizeStream(rel, r.writeError);
+    refuseTooLong(r.spawnError, "the test command", argv, this.env);
     this.tests = { command: cmd, ran: !r.spawnError, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: r.durationMs };
     if (r.spawnError) {
       this.tests.note = r.spawnError.message;
@@ -415,6 +435,7 @@ class Run {
       signal: this.hooks.signal,
     }).done;
     if (this.bundleOk) this.bundle.finalizeStream(rel, r.writeError);
+    refuseTooLong(r.spawnError, "the reviewer command", argv, this.env);
     const by = `command:${spec.command.join(" ")}`;
     if (r.spawnError) this.raise("reviewer_rejected", `the reviewer command could not be started: ${r.spawnError.message}`, { by }, "reviewer");
     else if (r.timedOut) this.raise("reviewer_rejected", `the reviewer ran past ${this.task.test_timeout_s}s and was killed`, { by }, "reviewer");
