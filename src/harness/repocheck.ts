@@ -6,10 +6,10 @@
 // - a folder holding the temp folder where sandboxes are made (the copy would
 //   contain itself) or the run's evidence folder (every bundle would make the
 //   repo dirty or the bundle stale);
-// - for a plain folder (no `.git` at its top; it is copied file by file): one
+// - for a plain folder (no git work tree at its top; it is copied file by file): one
 //   holding a FIFO, socket or device (a copy would block or fail), or more than
 //   REPO_LIMITS entries or bytes.
-import { existsSync, lstatSync, readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join, parse, relative, resolve } from "node:path";
 import { inside } from "./diffcheck";
@@ -61,11 +61,28 @@ export function repoProblem(repo: string, o: RepoCheckOptions): string | undefin
   } catch (e) {
     return `cannot be read: ${(e as Error).message}`;
   }
-  if (!existsSync(join(real, ".git"))) {
+  if (!looksLikeGitTop(real)) {
     const bad = scanPlainFolder(real, o.limits);
     if (bad) return bad;
   }
   return undefined;
+}
+
+/**
+ * A folder git will treat as its own work tree: a `.git` folder with a HEAD, or a
+ * `.git` file pointing at one (worktrees, submodules). Only its tracked files are
+ * copied, so it is not scanned; anything else is copied file by file.
+ */
+function looksLikeGitTop(dir: string): boolean {
+  const dotGit = join(dir, ".git");
+  try {
+    const st = lstatSync(dotGit);
+    if (st.isDirectory()) return existsSync(join(dotGit, "HEAD"));
+    if (st.isFile() && st.size < 4096) return readFileSync(dotGit, "utf8").startsWith("gitdir:");
+  } catch {
+    /* no .git */
+  }
+  return false;
 }
 
 /**

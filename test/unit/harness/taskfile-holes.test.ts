@@ -254,6 +254,21 @@ describe("harness: task-file holes", function () {
       assert.equal(r.exitCode, 0, JSON.stringify(r.report.blockers));
     });
 
+    it("a git repo is not scanned (git copies only tracked files); an empty .git does not make a folder git", async () => {
+      const t = writeTask(`${BASE}scenario:\n${WRITE_SUB}`);
+      gitIn(t.repo, "init", "-q");
+      gitIn(t.repo, "add", "-A");
+      gitIn(t.repo, "commit", "-q", "-m", "base");
+      assert.equal(spawnSync("mkfifo", [join(t.repo, "pipe")]).status, 0);
+      const r = await run({ taskFile: t.taskFile, isolation: "none" });
+      assert.equal(r.exitCode, 0, JSON.stringify(r.report.blockers));
+
+      const bogus = writeTask(`${BASE}scenario:\n${WRITE_SUB}`);
+      mkdirSync(join(bogus.repo, ".git"));
+      assert.equal(spawnSync("mkfifo", [join(bogus.repo, "pipe")]).status, 0);
+      await refusedAt(bogus.taskFile, /task\.yaml:2:7: repo .* holds a FIFO \(pipe\)/);
+    });
+
     it("a plain folder is scanned within limits (entries, bytes)", () => {
       const dir = tempDir("cto-scan-");
       for (let i = 0; i < 5; i++) writeFileSync(join(dir, `f${i}`), "12345");
