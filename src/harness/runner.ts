@@ -435,7 +435,7 @@ class Run {
       signal: this.hooks.signal,
     }).done;
     if (this.bundleOk) this.bundle.finalizeStream(rel, r.writeError);
-    refuseTooLong(r.spawnError, "the reviewer command", argv, this.env);
+    // Not refuseTooLong here: CTO_CHANGED_FILES is the engine's doing, so an E2BIG is a rejection (fail closed).
     const by = `command:${spec.command.join(" ")}`;
     if (r.spawnError) this.raise("reviewer_rejected", `the reviewer command could not be started: ${r.spawnError.message}`, { by }, "reviewer");
     else if (r.timedOut) this.raise("reviewer_rejected", `the reviewer ran past ${this.task.test_timeout_s}s and was killed`, { by }, "reviewer");
