@@ -6,7 +6,7 @@
 // exec mode asks for no approvals; a `declined` command is the only decline
 // signal and becomes the harness's approval.denied.
 import { looksLikeApproval, looksLikeProviderError, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION, probeCli } from "./cli";
+import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
 
 export const codexEngine: EngineAdapter = {
   id: "codex",
@@ -19,9 +19,7 @@ export const codexEngine: EngineAdapter = {
     network: NETWORK_OPTION,
   },
   command: (task, env) => configuredCommand(task, env, "CTO_CODEX_COMMAND", ["codex"]),
-  probe(task, env) {
-    return probeCli(this.command(task, env), env, ["--version"]);
-  },
+  versionArgs: ["--version"],
   start(ctx) {
     const norm = createCodexNormalizer(ctx.sink);
     const cmd = codexEngine.command(ctx.task, ctx.env);

@@ -5,7 +5,7 @@
 // message_start|update|end, tool_execution_start|update|end,
 // auto_compaction_*, auto_retry_*. Pi has no approvals by design.
 import { looksLikeApproval, looksLikeProviderError, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION, probeCli } from "./cli";
+import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
 
 export const piEngine: EngineAdapter = {
   id: "pi",
@@ -17,9 +17,7 @@ export const piEngine: EngineAdapter = {
     network: NETWORK_OPTION,
   },
   command: (task, env) => configuredCommand(task, env, "CTO_PI_COMMAND", ["pi"]),
-  probe(task, env) {
-    return probeCli(this.command(task, env), env, ["--version"]);
-  },
+  versionArgs: ["--version"],
   start(ctx) {
     const norm = createPiNormalizer(ctx.sink);
     return {
