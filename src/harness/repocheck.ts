@@ -7,16 +7,24 @@
 //   contain itself) or the run's evidence folder (every bundle would make the
 //   repo dirty or the bundle stale);
 // - for a plain folder (no git work tree at its top; it is copied file by file): one
-//   holding a FIFO, socket or device (a copy would block or fail), or more than
-//   REPO_LIMITS entries or bytes.
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from "node:fs";
+//   holding a FIFO, socket or device (the copy refuses it), or beyond the copy's
+//   limits (REPO_LIMITS = the sandbox's tree limits: files, bytes, depth).
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join, parse, relative, resolve } from "node:path";
 import { inside } from "./diffcheck";
+import { locateGit } from "./gitsource";
+import { DEFAULT_TREE_LIMITS } from "./tree";
 import { TaskError, type Task } from "./task";
 
-/** A plain folder is copied into every run's sandbox: beyond these, make it a git repo. */
-export const REPO_LIMITS = { plain_entries: 100_000, plain_bytes: 1024 ** 3 } as const;
+export interface PlainLimits {
+  files: number;
+  bytes: number;
+  depth: number;
+}
+
+/** A plain folder is copied into every run's sandbox, within the sandbox's own tree limits. */
+export const REPO_LIMITS: PlainLimits = { files: DEFAULT_TREE_LIMITS.files, bytes: DEFAULT_TREE_LIMITS.bytes, depth: DEFAULT_TREE_LIMITS.depth };
 
 export interface RepoCheckOptions {
   /** The runs folder the bundle goes to (need not exist yet). */
@@ -24,7 +32,7 @@ export interface RepoCheckOptions {
   /** Where sandboxes are created (default os.tmpdir()). */
   sandboxRoot?: string;
   env?: NodeJS.ProcessEnv;
-  limits?: { plain_entries: number; plain_bytes: number };
+  limits?: PlainLimits;
 }
 
 /** Throws a TaskError located at `repo:` when the task's repo must not be used. */
@@ -61,7 +69,14 @@ export function repoProblem(repo: string, o: RepoCheckOptions): string | undefin
   } catch (e) {
     return `cannot be read: ${(e as Error).message}`;
   }
-  if (!looksLikeGitTop(real)) {
+  // The sandbox's own test (gitsource.ts): a git work tree copies only tracked files.
+  let git;
+  try {
+    git = locateGit(real);
+  } catch (e) {
+    return `has a .git that cannot be read as git metadata: ${(e as Error).message}`;
+  }
+  if (!git) {
     const bad = scanPlainFolder(real, o.limits);
     if (bad) return bad;
   }
@@ -69,32 +84,17 @@ export function repoProblem(repo: string, o: RepoCheckOptions): string | undefin
 }
 
 /**
- * A folder git will treat as its own work tree: a `.git` folder with a HEAD, or a
- * `.git` file pointing at one (worktrees, submodules). Only its tracked files are
- * copied, so it is not scanned; anything else is copied file by file.
+ * Walks a plain folder the way the sandbox copies it (sandbox.ts copyPlain: `.git`
+ * entries skipped, symlinks not followed, the same tree limits) and says why it
+ * cannot be copied, or undefined: the copy's refusals, found before anything runs.
  */
-function looksLikeGitTop(dir: string): boolean {
-  const dotGit = join(dir, ".git");
-  try {
-    const st = lstatSync(dotGit);
-    if (st.isDirectory()) return existsSync(join(dotGit, "HEAD"));
-    if (st.isFile() && st.size < 4096) return readFileSync(dotGit, "utf8").startsWith("gitdir:");
-  } catch {
-    /* no .git */
-  }
-  return false;
-}
-
-/**
- * Walks a plain folder the way the sandbox copies it (`.git` entries skipped,
- * symlinks not followed) and says why it cannot be copied, or undefined.
- */
-export function scanPlainFolder(root: string, limits: { plain_entries: number; plain_bytes: number } = REPO_LIMITS): string | undefined {
-  let entries = 0;
+export function scanPlainFolder(root: string, limits: PlainLimits = REPO_LIMITS): string | undefined {
+  let files = 0;
   let bytes = 0;
-  const stack = [root];
+  const stack: { dir: string; depth: number }[] = [{ dir: root, depth: 0 }];
   while (stack.length) {
-    const dir = stack.pop()!;
+    const { dir, depth } = stack.pop()!;
+    if (depth > limits.depth) return `has folders nested deeper than ${limits.depth} levels (${rel(root, dir)})`;
     let list: Dirent[];
     try {
       list = readdirSync(dir, { withFileTypes: true });
@@ -103,7 +103,6 @@ export function scanPlainFolder(root: string, limits: { plain_entries: number; p
     }
     for (const d of list) {
       if (d.name === ".git") continue;
-      if (++entries > limits.plain_entries) return `is a plain folder with more than ${limits.plain_entries} entries: make it a git repo (only tracked files are copied then)`;
       const abs = join(dir, d.name);
       let kind = direntKind(d);
       let size = 0;
@@ -116,11 +115,14 @@ export function scanPlainFolder(root: string, limits: { plain_entries: number; p
           return `has an entry that cannot be read (${rel(root, abs)}): ${(e as Error).message}`;
         }
       }
-      if (kind === "dir") stack.push(abs);
-      else if (kind === "file") {
-        bytes += size;
-        if (bytes > limits.plain_bytes) return `is a plain folder of more than ${limits.plain_bytes} bytes: make it a git repo (only tracked files are copied then)`;
-      } else if (kind !== "link") return `holds ${kind} (${rel(root, abs)}), which cannot be copied into a sandbox`;
+      if (kind === "dir") {
+        stack.push({ dir: abs, depth: depth + 1 });
+        continue;
+      }
+      if (kind !== "file" && kind !== "link") return `holds ${kind} (${rel(root, abs)}), which cannot be copied into a sandbox`;
+      if (++files > limits.files) return `is a plain folder of more than ${limits.files} files: make it a git repo (only tracked files are copied then)`;
+      bytes += size;
+      if (bytes > limits.bytes) return `is a plain folder of more than ${limits.bytes} bytes: make it a git repo (only tracked files are copied then)`;
     }
   }
   return undefined;

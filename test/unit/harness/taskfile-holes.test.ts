@@ -269,12 +269,20 @@ describe("harness: task-file holes", function () {
       await refusedAt(bogus.taskFile, /task\.yaml:2:7: repo .* holds a FIFO \(pipe\)/);
     });
 
-    it("a plain folder is scanned within limits (entries, bytes)", () => {
+    it("a plain folder is scanned within the sandbox copy's limits (files, bytes, depth)", () => {
       const dir = tempDir("cto-scan-");
       for (let i = 0; i < 5; i++) writeFileSync(join(dir, `f${i}`), "12345");
-      assert.equal(scanPlainFolder(dir, { plain_entries: 5, plain_bytes: 25 }), undefined);
-      assert.match(scanPlainFolder(dir, { plain_entries: 4, plain_bytes: 1e9 })!, /more than 4 entries: make it a git repo/);
-      assert.match(scanPlainFolder(dir, { plain_entries: 100, plain_bytes: 24 })!, /more than 24 bytes/);
+      mkdirSync(join(dir, "a", "b"), { recursive: true });
+      assert.equal(scanPlainFolder(dir, { files: 5, bytes: 25, depth: 2 }), undefined);
+      assert.match(scanPlainFolder(dir, { files: 4, bytes: 1e9, depth: 9 })!, /more than 4 files: make it a git repo/);
+      assert.match(scanPlainFolder(dir, { files: 100, bytes: 24, depth: 9 })!, /more than 24 bytes/);
+      assert.match(scanPlainFolder(dir, { files: 100, bytes: 1e9, depth: 1 })!, /nested deeper than 1 levels \(a\/b\)/);
+    });
+
+    it("a .git file that is not git metadata is a located error, not an internal one", async () => {
+      const t = writeTask(`${BASE}scenario:\n${WRITE_SUB}`);
+      writeFileSync(join(t.repo, ".git"), "gitdir: " + "x".repeat(5000) + "\n");
+      await refusedAt(t.taskFile, /task\.yaml:2:7: repo .* has a \.git that cannot be read as git metadata/);
     });
   });
 
