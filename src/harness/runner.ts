@@ -248,7 +248,8 @@ class Run {
     const request: IsolationRequest = this.opts.isolation ?? (a.gated ? "required" : "auto");
     this.isolation = planIsolation(request, this.env);
     this.events.emit("harness", "preflight.isolation", { requested: request, kind: this.isolation.kind, unprivileged: this.isolation.dropRoot ? SANDBOX_UID : null, ...(this.isolation.reason ? { reason: this.isolation.reason } : {}) });
-    if (request === "required" && this.isolation.kind === "none") {
+    // A gated engine runs only isolated, whatever was asked: its evidence must be able to count.
+    if ((request === "required" || a.gated) && this.isolation.kind === "none") {
       // Not eligible to run under the conditions at hand — blocked, never quietly weakened.
       this.raise("not_eligible", `isolation is required${a.gated ? ` for the gated engine '${a.id}'` : ""} but unavailable: ${this.isolation.reason}`, { requirement: "isolation" });
     }
