@@ -15,6 +15,7 @@ import { yaml } from "../core/libs";
 import { BLOCKER_IDS, type BlockerId, type RunStatus } from "./contract";
 import { readRegularFileSync } from "./bundleFs";
 import { git } from "./git";
+import { TASK_LIMITS } from "./task";
 import type { RunOptions } from "./runner";
 
 export interface FixtureExpectation {
@@ -134,7 +135,6 @@ export function isRowTask(row: FixtureRow, taskPath: string, taskSha256: string)
   return currentTaskSha256(row) === taskSha256;
 }
 
-const MAX_TASK_BYTES = 16 * 1024 * 1024;
 /** Per row object (one listFixtureRows call): the digest of the task a run of it uses today. */
 const taskDigests = new WeakMap<FixtureRow, string | null>();
 
@@ -143,7 +143,7 @@ function currentTaskSha256(row: FixtureRow): string | null {
   if (taskDigests.has(row)) return taskDigests.get(row)!;
   let hex: string | null = null;
   try {
-    const bytes = readRegularFileSync(row.taskFile, { maxBytes: MAX_TASK_BYTES, follow: true });
+    const bytes = readRegularFileSync(row.taskFile, { maxBytes: TASK_LIMITS.file_bytes, follow: true });
     hex = createHash("sha256").update(row.expect.setup === "git-dirty" ? gitDirtyTask(row, bytes.toString("utf8")).text : bytes).digest("hex");
   } catch {
     hex = null; // an unreadable task file has no bundles

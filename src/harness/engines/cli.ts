@@ -1,6 +1,11 @@
 // Shared helpers for adapters that run an external CLI (codex, pi, case).
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Task } from "../task";
+import type { OptionSpec } from "./types";
+
+/** engine_options shared by the CLI adapters. */
+export const COMMAND_OPTION: OptionSpec = { type: "argv", description: "the command to run instead of the default (a relative path with a slash is relative to the task file)" };
+export const NETWORK_OPTION: OptionSpec = { type: "boolean", description: "false: no network for the engine under isolation (default true: its model provider is across the network)" };
 
 export function stringList(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
