@@ -7,7 +7,7 @@
 // an allow-listed environment (childenv.ts). The bundle is written only after
 // every child of the run is gone.
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decideSafely, PolicyApprover, type Approver, type AskCallback } from "./approver";
@@ -637,7 +637,7 @@ class Run {
       uid: wrapped.uid,
       gid: wrapped.gid,
       cwd: sb.workTree,
-      env: { ...env, CTO_CHANGED_FILES: JSON.stringify(this.changes.map((c) => c.path)).slice(0, 64 * 1024) },
+      env: { ...env, ...this.changedFilesEnv() },
       timeoutMs: this.task.test_timeout_s * 1000,
       graceMs: this.opts.killGraceMs,
       stdin: this.patch, // the reviewer reads the patch on stdin
@@ -652,6 +652,26 @@ class Run {
     else if (r.timedOut) this.raise("reviewer_rejected", `the reviewer ran past ${this.task.test_timeout_s}s and was killed`, { by }, "reviewer");
     else if (r.exitCode !== 0) this.raise("reviewer_rejected", `the reviewer command exited ${r.exitCode}`, { by, exit_code: r.exitCode }, "reviewer");
     else this.events.emit("reviewer", "review.approved", { by });
+  }
+
+  /**
+   * The changed paths for a reviewer command: all of them in a file (CTO_CHANGED_FILES_FILE, in the
+   * read-only inputs), and as JSON in CTO_CHANGED_FILES while that stays small (the engine chose the
+   * paths; it must not be able to make the reviewer's environment too large to start).
+   */
+  private changedFilesEnv(): NodeJS.ProcessEnv {
+    const sb = this.sb!;
+    const paths = this.changes.map((c) => c.path);
+    const file = join(sb.inputs, "changed-files.json");
+    writeFileSync(file, JSON.stringify(paths));
+    const kept: string[] = [];
+    let size = 2;
+    for (const p of paths) {
+      size += JSON.stringify(p).length + 1;
+      if (size > 32 * 1024) break;
+      kept.push(p);
+    }
+    return { CTO_CHANGED_FILES: JSON.stringify(kept), CTO_CHANGED_FILES_FILE: file, ...(kept.length < paths.length ? { CTO_CHANGED_FILES_CUT: String(paths.length - kept.length) } : {}) };
   }
 
   // --------------------------------------------------------------- postflight
