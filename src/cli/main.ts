@@ -11,6 +11,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   key: { summary: "key show: this machine's public signing key, as a .cto/trusted-keys line", load: async () => (await import("./commands/key")).default },
   fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
   compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
+  // Issue 12 (gates): a person's review of a patch; throwaway repos for disposable-sandbox-repo.
+  review: { summary: "record a person's review of a bundle's patch, signed, beside the bundle (exit 0 recorded)", load: async () => (await import("./commands/review")).default },
+  "sandbox-repo": { summary: "sandbox-repo create: a throwaway git repo from a task's repo (for cto run --sandbox-repo)", load: async () => (await import("./commands/sandboxRepo")).default },
 };
 
 const USAGE = () =>
@@ -48,7 +51,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     io.err(`cto ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     // The harness commands promise exit 1 for an internal error (never a pass); the others use 2.
-    return ["run", "fixtures", "compare"].includes(name) ? 1 : 2;
+    return ["run", "fixtures", "compare", "review", "sandbox-repo"].includes(name) ? 1 : 2;
   }
 }
 

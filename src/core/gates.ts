@@ -6,7 +6,10 @@
 //                        self_approval are each reproduced by a fresh, verified bundle (signed by
 //                        a trusted key; a gated engine's with OS isolation — unusableReason);
 //   artificial-fixture:  the matrix validates and every one of its rows is reproduced so;
-//   later gates:         name the runs they need (not recorded yet, so never passed).
+//   copied-repo-fixture, disposable-sandbox-repo, owned-noncritical-repo: runs of case on every
+//                        task of the gate's task-set record, each with its gate's own conditions
+//                        (gateTaskSets.ts);
+//   candidate-default:   names the comparison it needs.
 import type { PlanningDoc } from "./model";
 import {
   GATE_IDS,
@@ -19,6 +22,7 @@ import {
   type GateRecord,
   type MatrixRow,
 } from "./records";
+import { taskSetGateConditions, type ReviewEvidence, type TaskSetProgress } from "./gateTaskSets";
 import type { Range } from "./types";
 import type { CtoWorkspace } from "./workspace";
 
@@ -47,6 +51,29 @@ export interface EvidenceBundle {
   fixture?: string;
   /** Whether that fixture run matched its expectation. */
   matched?: boolean;
+  // What the task-set gates (gateTaskSets.ts) read; absent on data that does not carry them.
+  /** report.json `task.sha256` and `task.path`. */
+  taskSha256?: string;
+  taskPath?: string;
+  /** report.json `freshness.base_tree` / `end_tree`. */
+  baseTree?: string | null;
+  endTree?: string | null;
+  /** report.json `changed_files` paths. */
+  changedFiles?: string[];
+  /** report.json `freshness.sandbox_repo`: the run used a throwaway repo from `cto sandbox-repo create`. */
+  sandboxRepo?: { id: string; sourceRepo: string; sourceTree: string };
+  /** sha256 of the bundle's attestation.json, as verified now: what a person's review names. */
+  attestationSha256?: string;
+  /** Event types the run's events carry (first appearances), for the conditions read from them. */
+  eventTypes?: string[];
+  /** The run's own reviewer: `review.approved` from source `reviewer` and its `by`. */
+  runReviewer?: { approved: boolean; by: string };
+}
+
+/** More evidence than bundles (issue 12): signed records made beside them. */
+export interface GateInputs {
+  /** Reviews by a person (`cto review`, VS Code's Review Patch), each checked by the harness. */
+  reviews?: ReviewEvidence[];
 }
 
 export type GateStateName = "locked" | "open" | "passed";
@@ -67,6 +94,8 @@ export interface GateState {
   /** What evidence it lacks (the failed conditions). */
   lacks: string[];
   record?: { file: string; range: Range; promotionCondition?: string };
+  /** A task-set gate's tasks: how many pass, which need runs, the reviews outstanding. */
+  progress?: TaskSetProgress;
 }
 
 interface Records {
@@ -123,7 +152,7 @@ const GATING_BLOCKERS = ["engine_not_enabled", "not_eligible", "self_approval"];
 const rowKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
 const COMPARED = ["case", "fake", "codex", "pi"];
 
-export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): GateState[] {
+export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inputs: GateInputs = {}): GateState[] {
   const rec = readRecords(ws);
   const docLink = (doc: PlanningDoc | undefined, range?: Range) => (doc ? { link: { file: doc.path, ...(range ? { range } : {}) } } : {});
   const recordCondition = (name: string, r: { doc: PlanningDoc; ok: boolean } | undefined): GateCondition =>
@@ -149,6 +178,7 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
     return { ok: false, text: `needs a fresh, verified, signed bundle reproducing ${label}${notes.length ? ` (${notes.join("; ")})` : ""}`, ...docLink(doc, { line: row.line, column: 1, endLine: row.line, endColumn: 2 }) };
   };
 
+  const progress = new Map<GateId, TaskSetProgress>();
   const conditionsFor = (id: GateId): GateCondition[] => {
     switch (id) {
       case "gated-engine": {
@@ -173,8 +203,11 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
       }
       case "copied-repo-fixture":
       case "disposable-sandbox-repo":
-      case "owned-noncritical-repo":
-        return [{ ok: false, text: `needs fresh, verified, signed pass bundles of case (cto run --engine case --enable-gated case) for every task of the ${id} task set (no task set is recorded yet)` }];
+      case "owned-noncritical-repo": {
+        const r = taskSetGateConditions(ws, id, evidence, inputs.reviews ?? []);
+        progress.set(id, r.progress);
+        return r.conditions;
+      }
       case "candidate-default": {
         const out: GateCondition[] = [];
         for (const engine of COMPARED) {
@@ -212,6 +245,7 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
       ...(record && rec.gates
         ? { record: { file: rec.gates.doc.path, range: record.section.titleRange, ...(record.fields["Promotion condition"] ? { promotionCondition: record.fields["Promotion condition"].value } : {}) } }
         : {}),
+      ...(progress.has(id) ? { progress: progress.get(id)! } : {}),
     });
     if (!passed) blocked = true;
   }

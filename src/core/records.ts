@@ -14,7 +14,7 @@ export const GATE_IDS = [
 ] as const;
 export type GateId = (typeof GATE_IDS)[number];
 
-export const RECORD_TYPES = ["evidence-interface", "source-admission", "eligibility-decision", "failure-matrix", "stage-gates"] as const;
+export const RECORD_TYPES = ["evidence-interface", "source-admission", "eligibility-decision", "failure-matrix", "stage-gates", "task-set"] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 export interface Problem {

@@ -5,6 +5,7 @@ import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
 import { compileLexicon, defaultLexiconSpec, getDefaultLexicon, mergeLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
 import type { Issue, PlanningDoc } from "./model";
 import { isPlanningDoc, parseDoc } from "./parse";
+import type { TaskFacts } from "./taskSets";
 import { parseWorkboard, type Workboard } from "./workboard";
 
 export const LEXICON_FILE = ".cto/lexicon.yaml";
@@ -21,6 +22,11 @@ export class CtoWorkspace {
   workboard: Workboard | undefined;
   lexicon: Lexicon = getDefaultLexicon();
   lexiconProblems: LexiconProblem[] = [];
+  /**
+   * What the harness read about the task files the task-set records name (digest, repo base
+   * tree, clean or not), keyed by workspace-relative path; see setTaskFacts.
+   */
+  taskFacts = new Map<string, TaskFacts>();
 
   private idDefs = new Map<string, IssueDef[]>();
   private refsTo = new Map<string, Set<string>>();
@@ -97,6 +103,15 @@ export class CtoWorkspace {
       this.lexiconProblems = merged.problems;
     }
     return new Set(this.docs.keys());
+  }
+
+  /**
+   * Replaces the task facts (the harness reads them: src/harness/taskFacts.ts). Returns the
+   * task-set docs, whose record-structure findings depend on them.
+   */
+  setTaskFacts(facts: Map<string, TaskFacts>): Set<string> {
+    this.taskFacts = facts;
+    return new Set([...this.docs.values()].filter((d) => d.frontmatter.data?.record_type === "task-set").map((d) => d.path));
   }
 
   planningDocs(): PlanningDoc[] {

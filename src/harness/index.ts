@@ -63,3 +63,8 @@ export {
   type ComparisonCell,
   type EngineSummary,
 } from "./compare";
+// Issue 12: task sets, reviews by a person, throwaway repos, the gates' evidence.
+export { readTaskFacts, loadTaskFacts, type TaskFactsOptions } from "./taskFacts";
+export { createReview, readReviews, reviewRefusal, reviewsDirOf, checkReviewer, ReviewError, REVIEW_PREDICATE_TYPE, REVIEW_SCHEMA, REVIEWS_DIR, type ReviewPredicate, type CreateReviewOptions, type CreatedReview } from "./reviews";
+export { createSandboxRepo, readSandboxRepo, applySandboxRepo, SandboxRepoError, SANDBOX_REPO_PREDICATE_TYPE, SANDBOX_REPO_MARKER, type SandboxRepoPredicate, type CreateSandboxRepoOptions } from "./sandboxRepo";
+export { readGateEvidence, type GateEvidence, type GateEvidenceOptions } from "./gateEvidence";

@@ -2,8 +2,8 @@
 // state, reasons and missing evidence, headless — from the records plus the evidence bundles,
 // each verified now.
 import * as path from "node:path";
-import { currentGate, evaluateGates } from "../../core";
-import { loadTrustStore, matrixFromDocs, packageFixturesDir, readEvidence, TRUSTED_KEYS_FILE, type EvidenceEntry } from "../../harness";
+import { currentGate, evaluateGates, type TaskSetProgress } from "../../core";
+import { loadTrustStore, matrixFromDocs, packageFixturesDir, readGateEvidence, TRUSTED_KEYS_FILE, type EvidenceEntry } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { loadWorkspacesAt } from "../workspaces";
 
@@ -14,6 +14,10 @@ or above PATH (default .) from the records and the evidence bundles. Every bundl
 verified now; a gate is passed only on fresh, verified evidence signed by a trusted key
 (this machine's, or one in the workspace's ${TRUSTED_KEYS_FILE}), and for a gated engine
 run with OS isolation; a bundle that goes stale or fails verification un-passes it.
+copied-repo-fixture, disposable-sandbox-repo and owned-noncritical-repo need a pass run
+of case on every task of their task-set record (task file and repo as they are now),
+plus their own conditions; reviews by a person (cto review) are read from the runs
+folder's .reviews/ and count only when signed by a trusted key (docs/gates.md).
 Default status is earned, not assumed.
 
   --runs DIR           evidence bundles (default: <workspace root>/.cto/runs)
@@ -25,6 +29,17 @@ Default status is earned, not assumed.
 exit: 0 (whatever the gates' states), 2 usage`;
 
 const MARK = { passed: "✔", open: "○", locked: "🔒" } as const;
+
+/** A task-set gate's progress, snake_case for --json. */
+function progressJson(p: TaskSetProgress) {
+  return {
+    record: p.record ?? null,
+    needed: p.needed,
+    passed: p.passed,
+    list: p.tasks.map((t) => ({ task: t.task, file: t.file, ok: t.ok, needs_run: t.needsRun, sandbox_repo: t.sandboxRepo, bundle: t.bundle ?? null, reason: t.reason ?? null, review_outstanding: t.reviewOutstanding === true })),
+    reviews_outstanding: p.reviewsOutstanding.map((r) => ({ task: r.task, bundle: r.bundle, run_id: r.runId })),
+  };
+}
 
 export default async function gates(args: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(args, {
@@ -51,8 +66,8 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
       const runsDir = values.runs ? path.resolve(io.cwd, values.runs) : path.join(ws.root, ".cto", "runs");
       const matrix = matrixFromDocs(ws.root, ws.planningDocs());
       const trust = loadTrustStore({ env: io.env, workspaceRoot: ws.root });
-      const evidence: EvidenceEntry[] = await readEvidence(runsDir, { matrix: matrix.rows, fixturesDir, trust, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) });
-      const states = evaluateGates(ws, evidence);
+      const { evidence, reviews } = await readGateEvidence(ws, { runsDir, env: io.env, matrix: matrix.rows, fixturesDir, trust, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) });
+      const states = evaluateGates(ws, evidence, { reviews });
       const count = (v: EvidenceEntry["verdict"]) => evidence.filter((e) => e.verdict === v).length;
       return {
         root: path.relative(io.cwd, ws.root) || ".",
@@ -69,7 +84,9 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
           promotion_condition: g.record?.promotionCondition ?? null,
           conditions: g.conditions.map((c) => ({ ok: c.ok, text: c.text, ...(c.link && "bundle" in c.link ? { bundle: c.link.bundle } : {}) })),
           lacks: g.lacks,
+          ...(g.progress ? { tasks: progressJson(g.progress) } : {}),
         })),
+        reviews: reviews.length,
       };
     }),
   );
@@ -80,7 +97,7 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
       const note = w.evidence_bundles ? ` (${e.verified} verified, ${e.stale} stale, ${e.tampered} tampered, ${e.unsigned} unsigned, ${e.untrusted} untrusted, ${e.incomplete} incomplete)` : "";
       io.out(`${w.root}  (current gate: ${w.current ?? "none — all passed"}; ${w.evidence_bundles} evidence bundle(s) in ${path.relative(io.cwd, w.runs) || "."}${note})`);
       for (const g of w.gates) {
-        io.out(`  ${MARK[g.state]} ${g.id.padEnd(24)} ${g.summary}`);
+        io.out(`  ${MARK[g.state]} ${g.id.padEnd(24)} ${g.summary}${g.tasks ? (g.tasks.record ? ` — tasks ${g.tasks.passed}/${g.tasks.needed}${g.tasks.reviews_outstanding.length ? `, ${g.tasks.reviews_outstanding.length} review(s) outstanding` : ""}` : " — no task set") : ""}`);
         if (g.state === "open") for (const l of g.lacks) io.out(`      lacks: ${l}`);
       }
       for (const p of w.trusted_keys.problems) io.out(`  note: trusted keys: ${p}`);

@@ -18,6 +18,7 @@ import {
   type ValidateOptions,
 } from "../../core";
 import { toRel, type Skipped } from "../../core/load";
+import { loadTaskFacts } from "../../harness/taskFacts";
 import { VERSION_STRING } from "../version";
 import { UsageError, type CliIo } from "../io";
 
@@ -154,6 +155,8 @@ export async function runValidate(targets: string[], options: ValidateOptions, r
   const run: ValidateRun = { root: base, files: [], findings: [], skipped: [] };
   for (const [root, { ws, only }] of byRoot) {
     const rel = (f: string) => toRel(base, path.join(root, f));
+    // Task sets name task files and repos: whether they exist and are clean is read the harness's way.
+    await loadTaskFacts(ws);
     const results = validateWorkspace(ws, options, only);
     for (const [file, list] of results) {
       if (only && !only.has(file)) continue;
