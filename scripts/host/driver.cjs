@@ -5,6 +5,11 @@
 // and is printed line by line; the parent parses it.
 // Screenshot protocol: a test logs "__VSCODE_SCREENSHOT__ /abs/path.png"; the page is captured to a
 // temp file and renamed into place, so the test (polling for the path) never sees half a PNG.
+// UI protocol: a test logs "__VSCODE_UI__ <json>" to act as the person would, in the real page:
+//   {"click": "Button label"}                       a button (a modal dialog's, a notification's)
+//   {"quickInput": "text", "placeholder": "sub"}    types into the open quick pick / input box whose
+//                                                   placeholder contains "sub", then presses Enter
+// Each waits (up to 20 s) for what it acts on and logs "[driver] ui: …" (or why it failed).
 "use strict";
 const { chromium } = require("playwright-core");
 const fs = require("fs");
@@ -42,11 +47,29 @@ const NOISE = /open-vsx\.org|marketplace|AgentHost|ChatModelSelection|AccountPol
     } catch (e) { console.log(`[driver] screenshot failed (${file}): ${e.message}`); }
   }));
 
+  const ui = (spec) => (shots = shots.then(async () => {
+    try {
+      if (typeof spec.click === "string") {
+        await page.getByRole("button", { name: spec.click, exact: true }).first().click({ timeout: 20_000 });
+      } else if (typeof spec.quickInput === "string") {
+        const input = page.locator(`.quick-input-widget input[placeholder*=${JSON.stringify(spec.placeholder ?? "")}]`).first();
+        await input.waitFor({ state: "visible", timeout: 20_000 });
+        await input.fill(spec.quickInput);
+        await page.waitForTimeout(300); // let the quick pick filter its items
+        await input.press("Enter");
+      } else throw new Error("unknown UI action");
+      await page.waitForTimeout(500); // let what the action opens paint before the next step
+      console.log(`[driver] ui: ${JSON.stringify(spec)}`);
+    } catch (e) { console.log(`[driver] ui failed (${JSON.stringify(spec)}): ${e.message}`); }
+  }));
+
   // Both bindings must exist before the workbench loads, or early log lines and the exit are lost.
   await page.exposeFunction("codeAutomationLog", (_type, args) => {
     const msg = util.format(...(Array.isArray(args) ? args : [args]));
     const shot = /__VSCODE_SCREENSHOT__ (\S.*\.png)\s*$/.exec(msg);
     if (shot) { snap(shot[1].trim()); return; }
+    const act = /__VSCODE_UI__ (\{.*\})\s*$/.exec(msg);
+    if (act) { try { ui(JSON.parse(act[1])); } catch (e) { console.log(`[driver] ui: bad action ${act[1]}: ${e.message}`); } return; }
     if (opts.verbose || !NOISE.test(msg)) console.log(msg);
   });
   let exit;

@@ -68,3 +68,4 @@ export { readTaskFacts, loadTaskFacts, type TaskFactsOptions } from "./taskFacts
 export { createReview, readReviews, reviewRefusal, reviewsDirOf, checkReviewer, ReviewError, REVIEW_PREDICATE_TYPE, REVIEW_SCHEMA, REVIEWS_DIR, type ReviewPredicate, type CreateReviewOptions, type CreatedReview } from "./reviews";
 export { createSandboxRepo, readSandboxRepo, applySandboxRepo, SandboxRepoError, SANDBOX_REPO_PREDICATE_TYPE, SANDBOX_REPO_MARKER, type SandboxRepoPredicate, type CreateSandboxRepoOptions } from "./sandboxRepo";
 export { readGateEvidence, type GateEvidence, type GateEvidenceOptions } from "./gateEvidence";
+export { readGitIdentity, type GitIdentity } from "./gitIdentity";

@@ -97,3 +97,19 @@ export async function screenshot(name: string, timeoutMs = 20_000): Promise<stri
   await waitFor(() => fs.existsSync(file), timeoutMs, `screenshot ${file} from the driver`);
   return file;
 }
+
+export type UiAction = { click: string } | { quickInput: string; placeholder: string };
+
+/**
+ * Acts in the real workbench page as a person would — clicks a dialog's button, types into the
+ * quick input — through the code-server driver (scripts/host/driver.cjs, "__VSCODE_UI__"). Returns
+ * false when this host has no driver (desktop VS Code): the caller skips what needs a person.
+ */
+export function uiAction(action: UiAction): boolean {
+  if (!screenshotDir()) {
+    console.log(`UI action ${JSON.stringify(action)} skipped: only the code-server host drives the page`);
+    return false;
+  }
+  console.log(`__VSCODE_UI__ ${JSON.stringify(action)}`);
+  return true;
+}
