@@ -19,7 +19,7 @@
 //   3. the gates count a review only when signed by a trusted key, naming the bundle's attestation
 //      digest as it is now, and by a reviewer who is not the engine (core gateTaskSets.ts).
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, type Dirent } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, type Dirent } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { isSelfReview, type ReviewEvidence } from "../core";
 import { checkEnvelope, signStatement, STATEMENT_TYPE, type SignedStatement } from "./attest";
@@ -188,7 +188,15 @@ export async function createReview(bundleDir: string, o: CreateReviewOptions): P
   };
   const out = reviewsDirOf(dir);
   try {
-    mkdirSync(out, { recursive: true, mode: 0o755 });
+    // Real folders only: a `.reviews` (or run folder) planted as a symlink would send the record elsewhere.
+    for (const d of [dirname(out), out]) {
+      try {
+        mkdirSync(d, { mode: 0o755 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      if (!lstatSync(d).isDirectory()) throw new Error(`${d} is not a folder (a symlink?)`);
+    }
     const file = join(out, `${reviewId}.json`);
     writeFileAtomic(file, signStatement(statement, key), basename(file));
     fsyncDir(out);

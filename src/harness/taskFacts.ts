@@ -4,8 +4,8 @@
 // read the harness's way (sandbox.ts inspectSource / gitsource.ts: HEAD and the index as data,
 // git only against a harness-owned git dir; a plain folder hashed as verify hashes it). Nothing
 // here runs git in the user's repo or anything its config names.
-import { statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { taskSetsOf, type CtoWorkspace, type TaskFacts } from "../core";
 import { repoProblem } from "./repocheck";
 import { inspectSource, plainTreeOf } from "./sandbox";
@@ -46,6 +46,12 @@ async function factsOf(root: string, rel: string, runsDir: string, repos: Map<st
     const code = (e as NodeJS.ErrnoException).code;
     return { file: rel, problem: code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be read: ${(e as Error).message}` };
   }
+  // Inside the workspace means inside it on disk too: a symlink out of it is not read (a task
+  // set would otherwise make the validator read, and quote, any file the user can read).
+  const real = realpathSync(abs);
+  const top = realpathSync(root);
+  const within = relative(top, real);
+  if (within === "" || within.startsWith("..") || isAbsolute(within)) return { file: rel, problem: `leads out of the workspace (to ${real}): a task file of a task set lies inside it` };
   let task;
   try {
     task = loadTask(abs);
