@@ -45,3 +45,20 @@ export function configuredCommand(task: Task, env: NodeJS.ProcessEnv, envVar: st
   }
   return envCommand(env[envVar]) ?? dflt;
 }
+
+/** engine_options.args: extra CLI arguments placed before the prompt (e.g. --model, -c key=value). */
+export function extraArgs(options: Record<string, unknown>): string[] {
+  const v = options.args;
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Error("engine_options.args must be a list of strings");
+  return v as string[];
+}
+
+/** A version from a `--version` probe: stdout's first line, else stderr's (pi prints it there). */
+export function versionFrom(stdout: string, stderr: string): string | null {
+  for (const text of [stdout, stderr]) {
+    const first = text.split("\n").map((l) => l.trim()).find((l) => l.length > 0);
+    if (first) return first.slice(0, 200);
+  }
+  return null;
+}
