@@ -151,8 +151,10 @@ export class BundleWriter {
     readonly runsDir: string,
     readonly runId: string,
     readonly faults: Faults | undefined,
+    /** Owner tag ("<pid>.<start>-"): a killed harness's temp folder is recognized as dead and collected. */
+    tag = "",
   ) {
-    this.tmpDir = join(runsDir, TMP_PREFIX + runId);
+    this.tmpDir = join(runsDir, TMP_PREFIX + tag + runId);
     this.finalDir = join(runsDir, runId);
   }
 

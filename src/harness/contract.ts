@@ -66,6 +66,12 @@ export function outcomeOf(blockers: readonly Blocker[]): { status: RunStatus; ex
   return { status: first!.status, exit_code: first!.exit };
 }
 
+/** Blockers in the table's order (stable): `blockers[0]` is the one that decides the exit code. */
+export function sortBlockers(blockers: readonly Blocker[]): Blocker[] {
+  const rank = (b: Blocker) => BLOCKER_IDS.indexOf(b.id);
+  return blockers.map((b, i) => ({ b, i })).sort((x, y) => rank(x.b) - rank(y.b) || x.i - y.i).map((x) => x.b);
+}
+
 /** Artifact names (report.json `artifacts` keys) → bundle-relative paths. */
 export const ARTIFACTS = {
   report: "report.json",
@@ -107,7 +113,7 @@ export type IsolationKind = "bubblewrap" | "none";
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   run_id: string;
-  engine: { id: string; version: string | null; gated: boolean };
+  engine: { id: string; version: string | null; gated: boolean; home_seeded?: string[] };
   task: { id: string; path: string; sha256: string; repo: string };
   run_start: string;
   run_end: string;
@@ -117,6 +123,8 @@ export interface Report {
   status: RunStatus;
   exit_code: number;
   isolation: IsolationKind;
+  /** Bytes cut from bounded artifacts (artifact path → bytes not kept), when any were. */
+  cut?: Record<string, number>;
   artifacts: Record<string, string>;
   digests: Record<string, string>;
   freshness: {

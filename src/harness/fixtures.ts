@@ -82,9 +82,10 @@ export function prepareFixtureRow(row: FixtureRow): PreparedRow {
     const { text, srcRepo } = gitDirtyTask(row);
     const repo = join(tmp, "repo");
     cpSync(srcRepo, repo, { recursive: true });
-    git(["init", "-q"], { cwd: repo });
-    git(["add", "-A"], { cwd: repo });
-    git(["commit", "-q", "-m", "fixture base"], { cwd: repo });
+    const g = { cwd: repo, gitDir: join(repo, ".git"), workTree: repo };
+    git(["init", "-q"], g);
+    git(["add", "-A"], g);
+    git(["commit", "-q", "-m", "fixture base"], g);
     appendFileSync(join(repo, "src", "add.js"), "// uncommitted edit\n");
     taskFile = join(tmp, "task.yaml");
     writeFileSync(taskFile, text);

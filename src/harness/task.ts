@@ -32,6 +32,8 @@ export interface Task {
   test_command: string[] | undefined;
   timeout_s: number;
   test_timeout_s: number;
+  /** The bounded wait without engine progress before provider_unavailable (engines that watch progress). */
+  progress_timeout_s?: number;
   reviewer: ReviewerSpec;
   approvals: { policy: ApprovalPolicy };
   engine_options: Record<string, unknown>;

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { CORE_LINE, listBundleFiles, parseManifest, reportCoreSha256, serializeReport } from "./bundle";
 import { ARTIFACTS, BLOCKER_IDS, EVENT_SCHEMA, outcomeOf, REPORT_SCHEMA, type Report } from "./contract";
 import { sha256File, sha256Hex } from "./digest";
-import { gitAsync } from "./git";
+import { locateGit, readGitSource } from "./gitsource";
 import { plainTreeOf } from "./sandbox";
 
 /** Exit codes of `cto verify` (docs/harness.md). */
@@ -156,19 +156,14 @@ export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Pr
   return done(report, repo ? resolve(repo) : null);
 }
 
+/** The repo's state now, read without running anything its config names (gitsource.ts). */
 async function repoState(repo: string, kind: "git" | "plain"): Promise<RepoState> {
   if (kind === "plain") return { kind, tree: await plainTreeOf(repo) };
-  let top = "";
-  let head: string | undefined;
-  let tree: string | undefined;
-  try {
-    [top = "", head, tree] = (await gitAsync(["rev-parse", "--show-toplevel", "HEAD^{commit}", "HEAD^{tree}"], { cwd: repo })).trim().split("\n");
-  } catch {
-    /* not a repo, or no commit */
-  }
-  if (!top || realpathSync(top) !== realpathSync(repo)) return { kind, top: "", dirty: 0 };
-  const dirty = (await gitAsync(["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd: repo })).split("\0").filter(Boolean).length;
-  return { kind, top, ...(head ? { head } : {}), ...(tree ? { tree } : {}), dirty };
+  const loc = locateGit(realpathSync(repo));
+  if (!loc) return { kind, top: "", dirty: 0 };
+  const s = readGitSource(loc);
+  if (!s.head) return { kind, top: "", dirty: 0 };
+  return { kind, top: loc.top, head: s.head, ...(s.tree ? { tree: s.tree } : {}), dirty: s.dirty.length };
 }
 
 async function repoStaleness(repo: string, r: Report, notes: string[], cache?: Map<string, Promise<RepoState>>): Promise<VerifyProblem[]> {

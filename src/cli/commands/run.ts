@@ -17,6 +17,9 @@ bundle (.cto/runs/<run_id>/ by default).
   --records DIR        folder with the gate records (default: the CTO child
                        workspace above the task file, i.e. the WORKBOARD.yaml folder)
   --isolation MODE     auto (default; required for gated engines) | required | none
+  --pass-env NAME      also pass this variable of your environment to the engine
+                       (repeatable; the engine otherwise gets an allow-list only)
+  --expose PATH        make PATH visible read-only inside the isolation (repeatable)
   --keep-sandbox       keep the sandbox folder after the run (debugging)
   --json               print the outcome as JSON
 
@@ -30,6 +33,8 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
     "enable-gated": { type: "string", multiple: true },
     records: { type: "string" },
     isolation: { type: "string" },
+    "pass-env": { type: "string", multiple: true },
+    expose: { type: "string", multiple: true },
     "keep-sandbox": { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -55,6 +60,8 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
       recordsDir: v.records as string | undefined,
       isolation: isolation as "auto" | "required" | "none" | undefined,
       env: io.env,
+      passEnv: v["pass-env"] as string[] | undefined,
+      expose: v.expose as string[] | undefined,
       keepSandbox: v["keep-sandbox"] === true,
     });
   } catch (e) {

@@ -19,7 +19,8 @@ export const fakeEngine: EngineAdapter = {
   summary: "deterministic engine scripted by the task's scenario (fixtures and tests)",
   statePaths: [],
   command: () => [nodeBinary().bin, "-e", "<fake engine>"],
-  probe: () => ({ available: true, version: HARNESS_VERSION, executable: process.execPath }),
+  versionArgs: null,
+  fixedVersion: HARNESS_VERSION,
   start(ctx) {
     const node = nodeBinary();
     const norm = createFakeNormalizer(ctx.sink);
@@ -27,7 +28,7 @@ export const fakeEngine: EngineAdapter = {
     return {
       launch: {
         argv: [node.bin, "-e", FAKE_SOURCE],
-        env: { PATH: ctx.env.PATH, HOME: ctx.env.HOME, LANG: "C", ...node.env, CTO_FAKE_SCENARIO: JSON.stringify(ctx.task.scenario) },
+        env: { ...ctx.env, LANG: "C", ...node.env, CTO_FAKE_SCENARIO: JSON.stringify(ctx.task.scenario) },
         stdin: ctx.task.scenario.some((s) => "approval" in s) ? "pipe" : "ignore",
         network: ctx.options.network === true,
       },
@@ -69,7 +70,7 @@ export function createFakeNormalizer(sink: EngineSink): Normalizer {
         }
         case "file":
           sink.event("file.changed", { path: m.path, action: m.action, ok: m.ok, ...(m.error ? { error: m.error } : {}), reported_by: "engine" });
-          if (typeof m.path === "string") sink.fileTouched(m.path, String(m.action));
+          if (typeof m.path === "string") sink.fileTouched(m.path, String(m.action), m.ok === true);
           return;
         case "finish":
           finished = true;

@@ -118,7 +118,12 @@ export interface PiExit {
   killed: boolean;
 }
 
-export function createPiNormalizer(sink: EngineSink): Normalizer & { end(exit?: PiExit): void } {
+export interface PiNormalizer extends Normalizer {
+  /** End of stream, with how pi exited (where it stopped decides "could not start a turn"). */
+  end(exit?: PiExit): void;
+}
+
+export function createPiNormalizer(sink: EngineSink): PiNormalizer {
   let lineNo = 0;
   let header = false;
   let agentStarted = false;

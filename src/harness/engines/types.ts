@@ -11,8 +11,11 @@ import type { SeedReport } from "./home";
 export interface EngineSink {
   /** A normalized engine event (source "engine"); `type` is a cto.event/v1 type. */
   event(type: string, data?: Record<string, unknown>): void;
-  /** The engine says it wrote/deleted/linked this path (checked against the sandbox boundary). */
-  fileTouched(path: string, action: string): void;
+  /**
+   * The engine says it wrote/deleted/linked this path (checked against the sandbox boundary; an
+   * attempt that failed still counts as an attempt to leave it). `ok: false`: the engine says it failed.
+   */
+  fileTouched(path: string, action: string, ok?: boolean): void;
   /** Something in the engine's own stream looks like an approval decision → self_approval. */
   selfApproval(what: string, data?: Record<string, unknown>): void;
   /**
