@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   run: { summary: "run an engine on a task in a sandbox; write an evidence bundle (exit 0 pass, 10-25 blocker)", load: async () => (await import("./commands/run")).default },
   verify: { summary: "verify an evidence bundle (exit 0 verified, 3 tampered, 4 stale, 2 usage)", load: async () => (await import("./commands/verify")).default },
   fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
+  engines: { summary: "each engine on this machine: CLI found, version, config source, starts in the isolation, gating (exit 0 ok, 1 not, 2 usage)", load: async () => (await import("./commands/engines")).default },
   compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
 };
 

@@ -67,6 +67,7 @@ export const TASK_KEYS = [
   "test_command",
   "timeout_s",
   "test_timeout_s",
+  "progress_timeout_s",
   "reviewer",
   "approvals",
   "engine_options",
@@ -74,7 +75,7 @@ export const TASK_KEYS = [
 ] as const;
 
 /** Defaults, chosen to fail closed: nothing allowed, approvals denied. */
-export const TASK_DEFAULTS = { timeout_s: 600, test_timeout_s: 300 };
+export const TASK_DEFAULTS = { timeout_s: 600, test_timeout_s: 300, progress_timeout_s: 60 };
 
 const STEP_SHAPES: Record<string, "object" | "number" | "true" | "int"> = {
   write: "object",
@@ -189,6 +190,8 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
   }
   const timeout_s = positive("timeout_s", TASK_DEFAULTS.timeout_s);
   const test_timeout_s = positive("test_timeout_s", TASK_DEFAULTS.test_timeout_s);
+  // How long a watched engine (codex, pi, case) may go without progress before it counts as provider_unavailable.
+  const progress_timeout_s = positive("progress_timeout_s", TASK_DEFAULTS.progress_timeout_s);
 
   // reviewer: { policy: approve|reject } or { command: [argv] }
   let reviewer: ReviewerSpec = { policy: "approve" };
@@ -252,6 +255,7 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
     test_command: testCommand,
     timeout_s,
     test_timeout_s,
+    progress_timeout_s,
     reviewer,
     approvals,
     engine_options,

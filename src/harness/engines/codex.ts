@@ -11,7 +11,8 @@
 // malformed streams, exhausted retries) → provider_unavailable. A top-level
 // `error` ("Reconnecting… n/5", "waiting for network") is trouble codex may still
 // recover from: it names the reason if the watchdog has to stop a codex that
-// waits for the network forever. Progress is an item or a completed turn.
+// waits for the network forever. Progress is codex being up (thread.started),
+// an item or a completed turn — never an error.
 // exec mode asks for no approvals; a `declined` command is the only decline
 // signal and becomes the harness's approval.denied.
 import { readFileSync } from "node:fs";
@@ -85,6 +86,8 @@ export function createCodexNormalizer(sink: EngineSink): Normalizer {
       if (looksLikeApproval(type)) return sink.selfApproval(type, { line: lineNo });
       switch (type) {
         case "thread.started":
+          // codex is up: the no-progress clock starts over here.
+          sink.progress();
           return sink.event("engine.session", { thread_id: ev.thread_id });
         case "turn.started":
           return sink.event("engine.turn_started", {});

@@ -17,7 +17,8 @@
 //   refusing to start a turn: no model, no API key, an auth failure (the
 //   reason is only on stderr) → provider_unavailable;
 // - no session header and a nonzero exit is a crash at start → engine_failed (runner).
-// Progress: streamed assistant output, a successful assistant message, a tool run.
+// Progress: the session header (pi is up), streamed assistant output, a successful
+// assistant message, a tool run — never a retry or an error.
 import { join } from "node:path";
 import { looksLikeApproval, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
 import { configuredCommand, extraArgs } from "./cli";
@@ -156,6 +157,8 @@ export function createPiNormalizer(sink: EngineSink): PiNormalizer {
       if (!header) {
         if (type !== "session") return sink.missing(`pi stream does not start with its session header (line ${lineNo}: '${type}')`, "unreadable");
         header = true;
+        // pi is up (its start-up alone takes seconds): the no-progress clock starts over here.
+        sink.progress();
         return sink.event("engine.session", { id: ev.id, version: ev.version, cwd: ev.cwd });
       }
       if (looksLikeApproval(type)) return sink.selfApproval(type, { line: lineNo });

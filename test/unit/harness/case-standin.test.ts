@@ -58,7 +58,7 @@ describe("harness: case adapter on the real Case logs, through the ca stand-in (
     // The stand-in found the sandbox through projects.json and rewrote its task file in place.
     const task = JSON.parse(readFileSync(join(r.bundleDir!, "raw", "case.task.json"), "utf8"));
     assert.equal(task.status, "pr-opened");
-    const events = readJsonl(join(r.bundleDir!, "events.normalized.jsonl"));
+    const events = readJsonl(join(r.bundleDir!, "events.normalized.jsonl")) as { type: string; data: Record<string, unknown> }[];
     const home = events.filter((e) => e.type === "engine.home").map((e) => e.data.variable);
     assert.deepEqual(home, ["CASE_DATA_DIR", "PI_CODING_AGENT_DIR"]);
     assert.ok((events.find((e) => e.type === "engine.home")!.data.written as string[]).includes("projects.json"));

@@ -90,7 +90,7 @@ describe("harness: normalizers on real engine output", () => {
         const r = codex(name);
         assert.equal(r.provider.length, 1, JSON.stringify(r.provider));
         assert.match(r.provider[0]!, /^codex turn\.failed: /);
-        assert.equal(r.progress, 0, "no item came from the model");
+        assert.equal(r.progress, 1, "codex came up (thread.started); no item came from the model");
         assert.deepEqual(r.missing, []);
       });
     }
@@ -102,11 +102,11 @@ describe("harness: normalizers on real engine output", () => {
       const r = codex("noserver");
       assert.deepEqual(r.provider, []);
       assert.ok(r.trouble.length >= 1 && r.trouble.every((m) => /Reconnecting/.test(m)));
-      assert.equal(r.progress, 0);
+      assert.equal(r.progress, 1, "only codex coming up");
     });
-    it("a hang: no progress at all after turn.started", () => {
+    it("a hang: no progress after codex came up (thread.started)", () => {
       const r = codex("hang");
-      assert.deepEqual([r.progress, r.provider.length, r.trouble.length], [0, 0, 0]);
+      assert.deepEqual([r.progress, r.provider.length, r.trouble.length], [1, 0, 0]);
     });
     it("a crash at start prints no event: nothing but an incomplete stream (the runner's engine_failed)", () => {
       const r = codex("crash-broken-config");
@@ -133,8 +133,8 @@ describe("harness: normalizers on real engine output", () => {
         assert.equal(r.provider.length, 1);
         assert.match(r.provider[0]!, /gave up after/);
         assert.ok(r.trouble.length >= 1);
-        // The cut stream did deliver a few streamed tokens before it died: real (if short-lived) progress.
-        if (name !== "cut") assert.equal(r.progress, 0);
+        // Only the session header (pi came up); the cut stream also delivered a few streamed tokens before it died.
+        if (name !== "cut") assert.equal(r.progress, 1);
       });
     }
     for (const name of ["http401", "malformed"]) {
