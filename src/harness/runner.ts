@@ -7,7 +7,7 @@
 // an allow-listed environment (childenv.ts). The bundle is written only after
 // every child of the run is gone.
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decideSafely, PolicyApprover, type Approver, type AskCallback } from "./approver";
@@ -26,7 +26,10 @@ import { planIsolation, SANDBOX_GID, SANDBOX_UID, wrapCommand, type IsolationPla
 import { collectLeftovers, killOrphans, ownerTag } from "./leftovers";
 import { MAX_TIMER_MS, startProc, whichSync, type ProcResult } from "./proc";
 import { captureTree, chownTree, createSandbox, inspectSource, treeChanges, treePatch, type Sandbox, type SourceInfo } from "./sandbox";
-import { loadTask, TaskError, type Task } from "./task";
+import { checkEngineOptions } from "./engineOptions";
+import { checkTaskRepo } from "./repocheck";
+import { defaultRunsDir } from "./runsdir";
+import { loadTask, type Task } from "./task";
 import { Trace } from "./trace";
 import type { TreeProblem } from "./tree";
 import { HARNESS_VERSION } from "./version";
@@ -35,7 +38,7 @@ export interface RunOptions {
   engine: string;
   /** The task file (paths inside are relative to it). */
   taskFile: string;
-  /** Runs folder; each run gets `<outDir>/<run_id>/`. Default `<cwd>/.cto/runs`. */
+  /** Runs folder; each run gets `<outDir>/<run_id>/`. Default `<cwd>/.cto/runs`, or outside the repo when that is in it (runsdir.ts). */
   outDir?: string;
   cwd?: string;
   /** Gated engines the caller explicitly enabled (`--enable-gated`, or the VS Code setting). */
@@ -107,11 +110,27 @@ export async function runTask(opts: RunOptions, hooks: RunHooks = {}): Promise<R
   const env = opts.env ?? process.env;
   const adapter = getEngine(opts.engine);
   if (!adapter) throw new RunUsageError(`unknown engine '${opts.engine}' (known: ${ENGINE_IDS.join(", ")})`);
+  // Everything a task file can get wrong is a usage error (TaskError, located) before anything runs.
   const task = loadTask(resolve(cwd, opts.taskFile));
-  if (!existsSync(task.repo) || !statSync(task.repo).isDirectory()) {
-    throw new TaskError(task.file, [{ message: `repo '${task.repo}' is not a folder`, line: 1, column: 1 }]);
-  }
-  return new Run(opts, hooks, adapter, task, cwd, env).execute();
+  checkEngineOptions(task, adapter);
+  const runs = opts.outDir !== undefined ? { dir: resolve(cwd, opts.outDir), note: undefined } : defaultRunsDir({ cwd, repo: task.repo, taskFile: task.file, env });
+  checkTaskRepo(task, { runsDir: runs.dir, sandboxRoot: opts.tmpRoot, env });
+  const run = new Run({ ...opts, outDir: runs.dir }, hooks, adapter, task, cwd, env);
+  if (runs.note) run.notes.push(runs.note);
+  return run.execute();
+}
+
+/**
+ * E2BIG: the command line and environment exceed the OS limit. The invocation's
+ * fault (a usage error, no bundle), never the provider's or the tests'.
+ */
+function refuseTooLong(err: NodeJS.ErrnoException | undefined, what: string, argv: string[], env: NodeJS.ProcessEnv | undefined): void {
+  if (err?.code !== "E2BIG") return;
+  const bytes = (xs: string[]) => xs.reduce((n, x) => n + Buffer.byteLength(x) + 1, 0);
+  const envBytes = bytes(Object.entries(env ?? {}).map(([k, v]) => `${k}=${v ?? ""}`));
+  throw new RunUsageError(
+    `${what} cannot be started: its command line (${bytes(argv)} bytes) and environment (${envBytes} bytes) exceed the system's limit (E2BIG; one argument is at most 128 KiB). Shorten the prompt, the command or the environment.`,
+  );
 }
 
 const clip = (s: string) => (s.length > MAX_REASON_CHARS ? `${s.slice(0, MAX_REASON_CHARS)}… (${s.length - MAX_REASON_CHARS} more characters cut)` : s);
@@ -229,7 +248,8 @@ class Run {
     const request: IsolationRequest = this.opts.isolation ?? (a.gated ? "required" : "auto");
     this.isolation = planIsolation(request, this.env);
     this.events.emit("harness", "preflight.isolation", { requested: request, kind: this.isolation.kind, unprivileged: this.isolation.dropRoot ? SANDBOX_UID : null, ...(this.isolation.reason ? { reason: this.isolation.reason } : {}) });
-    if (request === "required" && this.isolation.kind === "none") {
+    // A gated engine runs only isolated, whatever was asked: its evidence must be able to count.
+    if ((request === "required" || a.gated) && this.isolation.kind === "none") {
       // Not eligible to run under the conditions at hand — blocked, never quietly weakened.
       this.raise("not_eligible", `isolation is required${a.gated ? ` for the gated engine '${a.id}'` : ""} but unavailable: ${this.isolation.reason}`, { requirement: "isolation" });
     }
@@ -480,6 +500,7 @@ class Run {
       process_group_gone: r.groupGone,
       ...(r.killedFor ? { stopped_for: r.killedFor } : {}),
     });
+    refuseTooLong(r.spawnError, `the engine '${this.adapter.id}'`, wrapped.argv, env);
     if (r.spawnError) {
       this.raise("provider_unavailable", `the engine could not be started: ${r.spawnError.message}`, { engine: this.adapter.id });
       this.aborted = true;
@@ -613,6 +634,7 @@ class Run {
       signal: this.hooks.signal,
     }).done;
     this.keepRaw(ARTIFACTS.test_log, r.stdout.data, Infinity, r.stdout.cutBytes);
+    refuseTooLong(r.spawnError, "the test command", wrapped.argv, env);
     this.tests = { command: cmd, ran: !r.spawnError, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: r.durationMs };
     if (r.spawnError) {
       this.tests.note = r.spawnError.message;
@@ -649,6 +671,7 @@ class Run {
       signal: this.hooks.signal,
     }).done;
     this.keepRaw("raw/reviewer.log", r.stdout.data, Infinity, r.stdout.cutBytes);
+    // Not refuseTooLong here: CTO_CHANGED_FILES is the engine's doing, so an E2BIG is a rejection (fail closed).
     const by = `command:${spec.command.join(" ")}`;
     if (r.spawnError) this.raise("reviewer_rejected", `the reviewer command could not be started: ${r.spawnError.message}`, { by }, "reviewer");
     else if (r.timedOut) this.raise("reviewer_rejected", `the reviewer ran past ${this.task.test_timeout_s}s and was killed`, { by }, "reviewer");

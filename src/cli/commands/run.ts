@@ -8,11 +8,14 @@ import { HARNESS_VERSION as VERSION } from "../../harness/version";
 const HELP = `usage: cto run --engine ID --task TASK.yaml [options]
 
 Runs one engine on a disposable copy of the task's repo and writes one evidence
-bundle (.cto/runs/<run_id>/ by default).
+bundle (<runs folder>/<run_id>/).
 
   --engine ID          fake | codex | pi | case (case is gated)
   --task FILE          the task file (YAML)
-  --out DIR            runs folder (default .cto/runs)
+  --out DIR            runs folder, outside the task's repo (default .cto/runs
+                       in the current folder; when that is inside the task's
+                       repo: the CTO child workspace's .cto/runs, else
+                       ~/.local/state/cto-workbench/runs; printed as a note)
   --enable-gated ID    enable a gated engine for this run (repeatable)
   --records DIR        folder with the gate records (default: the CTO child
                        workspace above the task file, i.e. the WORKBOARD.yaml folder)

@@ -25,7 +25,7 @@
 import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { looksLikeApproval, parseJsonLine, type EngineAdapter, type EngineSink, type HomeRecord, type Normalizer } from "./types";
-import { configuredCommand } from "./cli";
+import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
 import { configDir, NETWORK_ENV, seedFolder, userHome } from "./home";
 import { PI_PROVIDER_ENV, seedPiAgentDir } from "./pi";
 
@@ -43,6 +43,10 @@ export const caseEngine: EngineAdapter = {
   gated: true,
   summary: "workos/case `ca` CLI (gated candidate backend)",
   statePaths: [CASE_STATE_DIR],
+  options: {
+    command: COMMAND_OPTION,
+    network: NETWORK_OPTION,
+  },
   command: (task, env) => configuredCommand(task, env, "CTO_CASE_COMMAND", ["ca"]),
   // `ca` documents no --version; availability is the executable, identity its hash.
   versionArgs: null,

@@ -1,6 +1,12 @@
 // Shared helpers for adapters that run an external CLI (codex, pi, case).
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Task } from "../task";
+import type { OptionSpec } from "./types";
+
+/** engine_options shared by the CLI adapters. */
+export const COMMAND_OPTION: OptionSpec = { type: "argv", description: "the command to run instead of the default (a relative path with a slash is relative to the task file)" };
+export const ARGS_OPTION: OptionSpec = { type: "argv", description: "extra arguments for the CLI, placed before the prompt (e.g. a model: [\"--model\", \"gpt-5.5\"])" };
+export const NETWORK_OPTION: OptionSpec = { type: "boolean", description: "false: no network for the engine under isolation (default true: its model provider is across the network)" };
 
 export function stringList(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
@@ -33,8 +39,7 @@ export function configuredCommand(task: Task, env: NodeJS.ProcessEnv, envVar: st
 }
 
 /** engine_options.args: extra CLI arguments placed before the prompt (e.g. --model, -c key=value). */
-export function extraArgs(options: Record<string, unknown>): string[] {
-  const v = options.args;
+export function extraArgs(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Error("engine_options.args must be a list of strings");
   return v as string[];

@@ -18,7 +18,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { looksLikeApproval, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { configuredCommand, extraArgs } from "./cli";
+import { ARGS_OPTION, COMMAND_OPTION, configuredCommand, extraArgs, NETWORK_OPTION } from "./cli";
 import { configDir, namedEnvVars, NETWORK_ENV, passThrough, seedFolder, userHome } from "./home";
 
 /** What of the user's CODEX_HOME is configuration (sessions, logs, sqlite state and history stay home). */
@@ -39,6 +39,12 @@ export const codexEngine: EngineAdapter = {
   gated: false,
   summary: "OpenAI Codex CLI (codex exec --json)",
   statePaths: [],
+  options: {
+    command: COMMAND_OPTION,
+    args: ARGS_OPTION,
+    sandbox: { type: "enum", values: ["read-only", "workspace-write", "danger-full-access"], description: "codex's own --sandbox mode inside the harness's isolation (default workspace-write)" },
+    network: NETWORK_OPTION,
+  },
   command: (task, env) => configuredCommand(task, env, "CTO_CODEX_COMMAND", ["codex"]),
   versionArgs: ["--version"],
   passEnv: ["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL", ...NETWORK_ENV],
@@ -58,7 +64,7 @@ export const codexEngine: EngineAdapter = {
     }
     return {
       launch: {
-        argv: [...cmd, "exec", "--json", "--sandbox", sandboxMode, "--skip-git-repo-check", ...extraArgs(ctx.options), ctx.task.prompt],
+        argv: [...cmd, "exec", "--json", "--sandbox", sandboxMode, "--skip-git-repo-check", ...extraArgs(ctx.options.args), ctx.task.prompt],
         env: { ...ctx.env, ...passThrough(ctx.userEnv, keys), CODEX_HOME: codexHome },
         stdin: "ignore",
         // The model provider is across the network; the tests still run without it.

@@ -21,7 +21,7 @@
 // assistant message, a tool run — never a retry or an error.
 import { join } from "node:path";
 import { looksLikeApproval, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { configuredCommand, extraArgs } from "./cli";
+import { ARGS_OPTION, COMMAND_OPTION, configuredCommand, extraArgs, NETWORK_OPTION } from "./cli";
 import { configDir, namedEnvVars, NETWORK_ENV, passThrough, seedFolder, userHome } from "./home";
 import { readFileSync } from "node:fs";
 
@@ -86,6 +86,11 @@ export const piEngine: EngineAdapter = {
   gated: false,
   summary: "pi coding agent (pi --mode json)",
   statePaths: [],
+  options: {
+    command: COMMAND_OPTION,
+    args: ARGS_OPTION,
+    network: NETWORK_OPTION,
+  },
   command: (task, env) => configuredCommand(task, env, "CTO_PI_COMMAND", ["pi"]),
   versionArgs: ["--version"],
   passEnv: [...PI_PROVIDER_ENV, ...NETWORK_ENV],
@@ -95,7 +100,7 @@ export const piEngine: EngineAdapter = {
     const agent = seedPiAgentDir(ctx.home, ctx.userEnv);
     return {
       launch: {
-        argv: [...piEngine.command(ctx.task, ctx.env), "--mode", "json", ...extraArgs(ctx.options), "-p", ctx.task.prompt],
+        argv: [...piEngine.command(ctx.task, ctx.env), "--mode", "json", ...extraArgs(ctx.options.args), "-p", ctx.task.prompt],
         env: { ...ctx.env, ...agent.env },
         stdin: "ignore",
         network: ctx.options.network !== false,

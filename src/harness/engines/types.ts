@@ -112,11 +112,25 @@ export interface EngineSession {
   finish(result: ProcResult): Promise<void>;
 }
 
+/**
+ * One option a task may set in `engine_options` for this engine. Each adapter
+ * declares all of its options; any other key, or a value of the wrong type, is a
+ * usage error located at it (a typo such as `netwrok: false` must not give the
+ * engine the network).
+ */
+export type OptionSpec =
+  | { readonly type: "boolean"; readonly description: string }
+  /** A non-empty list of strings, bounded like every argv in a task file. */
+  | { readonly type: "argv"; readonly description: string }
+  | { readonly type: "enum"; readonly values: readonly string[]; readonly description: string };
+
 export interface EngineAdapter {
   readonly id: string;
   /** Gated engines run only when enabled, admitted and eligible. */
   readonly gated: boolean;
   readonly summary: string;
+  /** Every engine_options key this adapter reads, with its type. */
+  readonly options: Readonly<Record<string, OptionSpec>>;
   /** Work-tree-relative folders that are the engine's runtime state, kept out of the diff. */
   readonly statePaths: string[];
   /** The argv prefix the adapter executes (located for availability, hashed for admission). */

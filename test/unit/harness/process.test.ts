@@ -6,26 +6,10 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { listProcs } from "../../../src/harness/proc";
 import { main } from "../../../src/cli/main";
 import { verifyBundle } from "../../../src/harness";
-import { cleanupTemps, CLI, FIXTURES, run, tempDir, treeHash, writeTask, SUB } from "./helpers";
+import { cleanupTemps, CLI, FIXTURES, marker, run, tempDir, treeHash, withMarker, writeTask, SUB } from "./helpers";
 
-/** Live processes whose command line carries `marker` (as a `sleep <marker>` argument). */
-function withMarker(marker: string): number[] {
-  return listProcs()
-    .filter((p) => p.state !== "Z")
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p.pid}/cmdline`, "utf8").split("\0").includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map((p) => p.pid);
-}
-const marker = () => `${300 + Math.floor(Math.random() * 1000)}.${randomBytes(3).readUIntBE(0, 3)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("harness: processes, sandbox boundary, crashes", function () {
