@@ -116,3 +116,17 @@ describe("cli: cto engines", function () {
     assert.match(err.join("\n"), /unknown engine 'nope'/);
   });
 });
+
+describe("harness: engine-reported paths", () => {
+  after(cleanupTemps);
+  it("an absolute path through the work tree's real path is inside the sandbox (codex reports real paths)", async () => {
+    const { reportedWriteEscapes } = await import("../../../src/harness/diffcheck");
+    const real = tempDir("cto-real-");
+    mkdirSync(join(real, "repo"));
+    const link = join(tempDir("cto-link-"), "via");
+    symlinkSync(real, link);
+    const workTree = join(link, "repo");
+    assert.equal(reportedWriteEscapes(workTree, join(real, "repo", "src", "sub.js")), undefined);
+    assert.equal(reportedWriteEscapes(workTree, join(real, "elsewhere.js")), "write outside the sandbox");
+  });
+});
