@@ -15,14 +15,14 @@
 //
 // The event log, <work tree>/.case/<slug>/events/run-<runId>.jsonl
 // (src/events/schema.ts: every line {ts, sequence, runId, event, …}), is read
-// when `ca` ends; it is polled while it runs only to see progress. Its
+// when `ca` ends. Its
 // maintainers call the format transitional, so the reader fails closed: a line
 // it cannot read, an unknown event, a sequence gap or no log at all is
 // `missing_event` — never a guess. Case has no approvals: an event whose *type*
 // (or a state it moves to) is an approval decision is a self-approval. Tool
 // arguments and results are JSON strings holding whole tool outputs (file
 // contents, test logs): free text in them decides nothing.
-import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { looksLikeApproval, parseJsonLine, type EngineAdapter, type EngineSink, type HomeRecord, type Normalizer } from "./types";
 import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
@@ -51,7 +51,10 @@ export const caseEngine: EngineAdapter = {
   // `ca` documents no --version; availability is the executable, identity its hash.
   versionArgs: null,
   passEnv: [...PI_PROVIDER_ENV, ...NETWORK_ENV],
-  watchProgress: true,
+  // Not watched: Case's agents may think for minutes between two log lines, and its own
+  // pipeline ends a dead provider (its agents are pi sessions with their own timeouts and
+  // retries); the verdict is the log's pipeline_end. timeout_s still bounds the run.
+  watchProgress: false,
   start(ctx) {
     const slug = ctx.task.id;
     const dataDir = join(ctx.home, ".config", "case");
@@ -62,18 +65,6 @@ export const caseEngine: EngineAdapter = {
 
     const eventsDir = join(ctx.workTree, CASE_STATE_DIR, slug, "events");
     const before = new Set(listLogs(eventsDir));
-    // Progress while `ca` runs: its log growing (it is only read as evidence at the end).
-    let seen = -1;
-    const poll = setInterval(() => {
-      const size = listLogs(eventsDir)
-        .filter((f) => !before.has(f))
-        .reduce((n, f) => n + sizeOf(join(eventsDir, f)), 0);
-      if (size > seen) {
-        if (seen >= 0 || size > 0) ctx.sink.progress();
-        seen = size;
-      }
-    }, 1000);
-    poll.unref();
     return {
       launch: {
         argv: [...caseEngine.command(ctx.task, ctx.env), "run", "--task", written.taskJson, "--mode", "unattended"],
@@ -86,7 +77,6 @@ export const caseEngine: EngineAdapter = {
         /* Case's stdout is for people; the raw log keeps it. The event log is the evidence. */
       },
       async finish() {
-        clearInterval(poll);
         const fresh = listLogs(eventsDir).filter((f) => !before.has(f));
         if (fresh.length === 0) return ctx.sink.missing(`Case wrote no event log under ${CASE_STATE_DIR}/${slug}/events/`, "incomplete");
         if (fresh.length > 1) return ctx.sink.missing(`Case wrote ${fresh.length} event logs for one run (${fresh.join(", ")}); refusing to guess which is this run's`, "unreadable");
@@ -174,14 +164,6 @@ function userProjectFor(userDataDir: string, config: Record<string, unknown>, so
     });
   } catch {
     return undefined;
-  }
-}
-
-function sizeOf(p: string): number {
-  try {
-    return statSync(p).size;
-  } catch {
-    return 0;
   }
 }
 
