@@ -83,10 +83,15 @@ export const ARTIFACTS = {
   raw_stdout: "raw/engine.stdout.log",
   raw_stderr: "raw/engine.stderr.log",
   manifest: "SHA256SUMS",
+  /** The DSSE-signed in-toto statement over every other file (attest.ts). */
+  attestation: "attestation.json",
 } as const;
 
-/** Files the manifest never lists: itself, and report.json (bound another way, see bundle.ts). */
-export const UNHASHED = new Set<string>([ARTIFACTS.manifest, ARTIFACTS.report]);
+/**
+ * Files the manifest never lists: itself, report.json (bound another way, see bundle.ts) and
+ * attestation.json (it signs SHA256SUMS and report.json, so it cannot be listed in either).
+ */
+export const UNHASHED = new Set<string>([ARTIFACTS.manifest, ARTIFACTS.report, ARTIFACTS.attestation]);
 
 export type EventSource = "harness" | "engine" | "approver" | "reviewer" | "tests";
 

@@ -7,10 +7,11 @@
 // an allow-listed environment (childenv.ts). The bundle is written only after
 // every child of the run is gone.
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decideSafely, PolicyApprover, type Approver, type AskCallback } from "./approver";
+import { bundleAttestation, bundleSigner } from "./attest";
 import { faultHits, faultsFromEnv, type Faults } from "./atomic";
 import { BundleWriter, formatManifest, renderReportMd, reportCoreSha256, serializeReport, TMP_PREFIX, type TestSummary } from "./bundle";
 import { homeEnv, pick } from "./childenv";
@@ -662,7 +663,7 @@ class Run {
       uid: wrapped.uid,
       gid: wrapped.gid,
       cwd: sb.workTree,
-      env: { ...env, CTO_CHANGED_FILES: JSON.stringify(this.changes.map((c) => c.path)).slice(0, 64 * 1024) },
+      env: { ...env, ...this.changedFilesEnv() },
       timeoutMs: this.task.test_timeout_s * 1000,
       graceMs: this.opts.killGraceMs,
       stdin: this.patch, // the reviewer reads the patch on stdin
@@ -677,6 +678,26 @@ class Run {
     else if (r.timedOut) this.raise("reviewer_rejected", `the reviewer ran past ${this.task.test_timeout_s}s and was killed`, { by }, "reviewer");
     else if (r.exitCode !== 0) this.raise("reviewer_rejected", `the reviewer command exited ${r.exitCode}`, { by, exit_code: r.exitCode }, "reviewer");
     else this.events.emit("reviewer", "review.approved", { by });
+  }
+
+  /**
+   * The changed paths for a reviewer command: all of them in a file (CTO_CHANGED_FILES_FILE, in the
+   * read-only inputs), and as JSON in CTO_CHANGED_FILES while that stays small (the engine chose the
+   * paths; it must not be able to make the reviewer's environment too large to start).
+   */
+  private changedFilesEnv(): NodeJS.ProcessEnv {
+    const sb = this.sb!;
+    const paths = this.changes.map((c) => c.path);
+    const file = join(sb.inputs, "changed-files.json");
+    writeFileSync(file, JSON.stringify(paths));
+    const kept: string[] = [];
+    let size = 2;
+    for (const p of paths) {
+      size += JSON.stringify(p).length + 1;
+      if (size > 32 * 1024) break;
+      kept.push(p);
+    }
+    return { CTO_CHANGED_FILES: JSON.stringify(kept), CTO_CHANGED_FILES_FILE: file, ...(kept.length < paths.length ? { CTO_CHANGED_FILES_CUT: String(paths.length - kept.length) } : {}) };
   }
 
   // --------------------------------------------------------------- postflight
@@ -714,6 +735,9 @@ class Run {
       settle(report);
       return finish(report, null);
     }
+    // The harness's key signs the bundle (attest.ts); without one it is written unsigned and never verifies.
+    const signer = bundleSigner([this.task.repo, b.runsDir], (m) => fail(ARTIFACTS.attestation, m));
+    const signed = signer ? [ARTIFACTS.attestation] : [];
     await this.trace.time("bundle", async () => {
       for (const [rel, data] of this.raw) b.write(rel, data);
       b.write(ARTIFACTS.patch, this.patch);
@@ -732,19 +756,19 @@ class Run {
     const digests: Record<string, string> = {};
     for (const rel of [...b.written].sort()) digests[rel] = await sha256File(b.path(rel));
     settle(report);
-    report.artifacts = artifactsMap([...b.written, ARTIFACTS.report_md]);
+    report.artifacts = artifactsMap([...b.written, ARTIFACTS.report_md, ...signed]);
     const core = reportCoreSha256(report);
     const md = renderReportMd(report, { tests: this.tests, spans: this.trace.spans, digests, coreSha256: core });
     if (b.write(ARTIFACTS.report_md, md)) digests[ARTIFACTS.report_md] = sha256Hex(md);
     else {
       for (const f of b.failures.splice(0)) this.blockers.push({ id: "artifact_write_failed", reason: f.message });
       settle(report);
-      report.artifacts = artifactsMap([...b.written]);
+      report.artifacts = artifactsMap([...b.written, ...signed]);
     }
     const manifest = formatManifest(digests);
     report.digests = Object.fromEntries(Object.entries(digests).map(([k, v]) => [k, `sha256:${v}`]));
     report.freshness.manifest_sha256 = sha256Hex(manifest);
-    let committed = b.write(ARTIFACTS.manifest, manifest) && b.write(ARTIFACTS.report, serializeReport(report));
+    let committed = b.write(ARTIFACTS.manifest, manifest) && b.write(ARTIFACTS.report, serializeReport(report)) && (!signer || b.write(ARTIFACTS.attestation, bundleAttestation(signer, report, digests, manifest)));
     if (committed) {
       try {
         b.commit();

@@ -33,9 +33,9 @@ export interface SourceInfo {
 /** Looks at the source repo without changing it and without running anything it configures. */
 export function inspectSource(repo: string): SourceInfo {
   const path = realpathSync(repo);
-  const loc = locateGit(path);
-  if (!loc) return { kind: "plain", path };
   try {
+    const loc = locateGit(path);
+    if (!loc) return { kind: "plain", path };
     const s = readGitSource(loc);
     if (!s.head) return { kind: "git", path, objects: s.objects, dirty: s.dirty[0] };
     const dirty = s.dirty.length
