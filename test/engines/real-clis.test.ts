@@ -17,7 +17,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { verifyBundle } from "../../src/harness";
 import { startModelServer, type ModelServer, type ServerMode } from "./support/modelServer";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
@@ -38,6 +37,8 @@ type Api = "responses" | "chat";
 type Scenario = ServerMode | "noserver" | "crash";
 
 interface Outcome {
+  /** The caller's environment the run had (the same user verifies it: their signing key). */
+  env: NodeJS.ProcessEnv;
   exit: number | null;
   report: Record<string, any>;
   bundle: string;
@@ -142,10 +143,20 @@ async function runScenario(engine: Engine, scenario: Scenario, servers: Map<stri
   assert.ok(json.bundle, `no bundle: ${r.stdout}`);
   const report = JSON.parse(readFileSync(join(json.bundle!, "report.json"), "utf8"));
   observed.push({ engine: `${engine}${engine === "pi" ? ` (${api})` : ""}`, scenario, blocker: report.blockers[0]?.id ?? "—", exit: r.code, ms: Math.round(ms) });
-  return { exit: r.code, report, bundle: json.bundle!, ms, stderr: r.stderr };
+  return { env, exit: r.code, report, bundle: json.bundle!, ms, stderr: r.stderr };
 }
 
 const dirs: string[] = [];
+
+/** `cto verify BUNDLE --json` as the user who ran it (the bundle is signed with their key). */
+function verified(o: Outcome): { verdict: string; problems: unknown[] } {
+  const r = spawnSync(process.execPath, [CLI, "verify", o.bundle, "--json"], { env: o.env, encoding: "utf8" });
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`cto verify printed no JSON (exit ${r.status}): ${r.stdout}${r.stderr}`);
+  }
+}
 
 /** Starts every scenario at once through a pool; each test awaits its own. */
 let active = 0;
@@ -184,7 +195,7 @@ async function assertPass(o: Outcome, engine: Engine): Promise<void> {
   assert.equal(o.report.isolation, "bubblewrap");
   assert.deepEqual(o.report.changed_files.map((c: { path: string }) => c.path), ["src/sub.js"]);
   assert.match(String(o.report.engine.version), engine === "codex" ? /0\.171\.0/ : /^0\.73\.1$/, "the version, probed inside the isolation (pi prints it on stderr)");
-  const v = await verifyBundle(o.bundle);
+  const v = verified(o);
   assert.equal(v.verdict, "verified", JSON.stringify(v.problems));
   assert.match(readFileSync(join(o.bundle, "test.log"), "utf8"), /subtract ok/);
   // patch.diff applies to a fresh copy of the source repo, and the tests pass there too.
@@ -205,6 +216,7 @@ function assertUnavailable(o: Outcome, why: RegExp): void {
   assert.equal(o.report.status, "blocked");
   assert.match(o.report.blockers[0].reason, why);
   assert.ok(!blockerIds(o).includes("no_diff") && !blockerIds(o).includes("tests_failed") && !blockerIds(o).includes("timeout"), reasons(o));
+  assert.equal(verified(o).verdict, "verified");
 }
 
 describe("engines: the real codex and pi CLIs through cto run (bubblewrap), against our scripted model server", function () {
@@ -257,7 +269,7 @@ describe("engines: the real codex and pi CLIs through cto run (bubblewrap), agai
         assert.deepEqual(blockerIds(o), ["engine_failed"], reasons(o));
         assert.equal(o.exit, 25);
         assert.match(readFileSync(join(o.bundle, "test.log"), "utf8"), /tests not run/);
-        assert.equal((await verifyBundle(o.bundle)).verdict, "verified");
+        assert.equal(verified(o).verdict, "verified");
       });
     });
   }
