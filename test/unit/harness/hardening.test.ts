@@ -348,7 +348,7 @@ describe("harness hardening (issue 8)", function () {
 
     it("cto fixtures passes on a machine without bubblewrap (blockers listed in table order)", async () => {
       const out: string[] = [];
-      const code = await main(["fixtures", "gated engine not enabled", "happy path", "--json"], { out: (l) => out.push(l), err: () => {}, cwd: process.cwd(), env: { ...process.env, CTO_BWRAP: "" } });
+      const code = await main(["fixtures", "gated engine not enabled", "happy path", "--json", "--out", join(tempDir("cto-fx-"), "runs")], { out: (l) => out.push(l), err: () => {}, cwd: process.cwd(), env: { ...process.env, CTO_BWRAP: "" } });
       assert.equal(code, 0, out.join("\n"));
     });
 
