@@ -362,11 +362,25 @@ class Run {
     let killProc: ((why: string) => void) | undefined;
     let killedForSelfApproval = false;
     let stallTimer: NodeJS.Timeout | undefined;
+    let troubleTimer: NodeJS.Timeout | undefined;
+    let waitedMs = 0;
     const stallMs = Math.min(MAX_TIMER_MS, (this.task.progress_timeout_s ?? 60) * 1000);
+    // Once the engine itself says it cannot reach its provider, half the wait is enough: it has
+    // told us why it makes no progress (codex with no network retries forever).
+    const troubleMs = Math.max(1, Math.floor(stallMs / 2));
+    const stall = (ms: number) => () => {
+      waitedMs = ms;
+      killProc?.("stalled");
+    };
     const armStall = () => {
       if (!this.adapter.watchProgress) return;
       if (stallTimer) clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => killProc?.("stalled"), stallMs);
+      if (troubleTimer) clearTimeout(troubleTimer);
+      troubleTimer = undefined;
+      stallTimer = setTimeout(stall(stallMs), stallMs);
+    };
+    const armTrouble = () => {
+      if (this.adapter.watchProgress && !troubleTimer) troubleTimer = setTimeout(stall(troubleMs), troubleMs);
     };
 
     const sink: EngineSink = {
@@ -399,6 +413,7 @@ class Run {
       providerTrouble: (message) => {
         providerTroubles.push(clip(message));
         if (providerTroubles.length > 5) providerTroubles.shift();
+        armTrouble();
       },
       engineFailed: (reason) => {
         if (streamFailures.length < 10) streamFailures.push(clip(reason));
@@ -485,6 +500,7 @@ class Run {
     armStall();
     const r: ProcResult = await proc.done;
     if (stallTimer) clearTimeout(stallTimer);
+    if (troubleTimer) clearTimeout(troubleTimer);
     await session.finish(r);
     ac.abort();
     this.keepRaw(ARTIFACTS.raw_stdout, r.stdout.data, Infinity, r.stdout.cutBytes);
@@ -519,7 +535,8 @@ class Run {
       this.aborted = true;
       const lastError = providerErrors[providerErrors.length - 1] ?? providerTroubles[providerTroubles.length - 1];
       const last = lastError ? `; last provider error: ${lastError}` : "";
-      this.raise("provider_unavailable", `no progress from the engine for progress_timeout_s=${stallMs / 1000}; its process group was stopped${last}`, { engine: this.adapter.id, stalled_s: stallMs / 1000, messages: [...providerErrors, ...providerTroubles].slice(-5) });
+      const waited = waitedMs === troubleMs ? `${troubleMs / 1000} s after it reported trouble reaching its provider (half of progress_timeout_s=${stallMs / 1000})` : `progress_timeout_s=${stallMs / 1000}`;
+      this.raise("provider_unavailable", `no progress from the engine for ${waited}; its process group was stopped${last}`, { engine: this.adapter.id, stalled_s: waitedMs / 1000, messages: [...providerErrors, ...providerTroubles].slice(-5) });
     } else if (providerErrors.length) {
       // A provider that could not be reached means the engine never really ran: later verdicts are moot.
       this.aborted = true;
