@@ -188,9 +188,11 @@ describe("harness hardening (issue 8)", function () {
         id: "apply",
         allowed_files: ["src/**"],
         scenario: [
-          { write: { path: "src/.gitignore", content: "*.bin\n" } },
+          // The tests need a file the engine's .gitignore hides: a patch without it fails them.
+          { write: { path: "src/.gitignore", content: "*.bin\nimpl.js\n" } },
           { write: { path: "src/data.bin", content: "\u0000\u0001binary\u00ff" } },
-          { write: { path: "src/sub.js", content: SUBJS } },
+          { write: { path: "src/impl.js", content: SUBJS } },
+          { write: { path: "src/sub.js", content: 'module.exports = require("./impl");\n' } },
           { symlink: { path: "src/link.js", target: "sub.js" } },
         ],
       });
