@@ -112,7 +112,8 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
         item.id = `${el.ws.root}::gate:${g.id}:${g.state}`;
         const p = g.progress;
         const outstanding = p?.reviewsOutstanding.length ?? 0;
-        item.description = [g.state, ...(p ? [p.record ? `tasks ${p.passed}/${p.needed}` : "no task set"] : []), ...(outstanding ? [`${outstanding} review(s) outstanding`] : [])].join(" · ");
+        // Without a task-set record there is nothing to count: the conditions say what is missing.
+        item.description = [g.state, ...(p?.record ? [`tasks ${p.passed}/${p.needed}`] : []), ...(outstanding ? [`${outstanding} review(s) outstanding`] : [])].join(" · ");
         item.iconPath = vscode.Uri.joinPath(this.media, `gate-${g.state}.svg`);
         item.tooltip = new vscode.MarkdownString(`**${g.id}** — ${g.summary}${g.record?.promotionCondition ? `\n\n*Promotion condition:* ${g.record.promotionCondition}` : ""}`);
         item.contextValue = `gate.${g.state}${missingRuns(g).length ? ".missing" : ""}`;

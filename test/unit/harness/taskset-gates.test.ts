@@ -30,7 +30,7 @@ import { signStatement, STATEMENT_TYPE } from "../../../src/harness/attest";
 import type { SigningKey } from "../../../src/harness/keys";
 import { ownerTag } from "../../../src/harness/leftovers";
 import { attackerKey } from "./forge";
-import { cleanupTemps, CLI, ENGINE_FIXTURES, FIXTURES, gitIn, tempDir } from "./helpers";
+import { cleanupTemps, CLI, ENGINE_FIXTURES, FIXTURES, gitIn, schemaValidator, tempDir } from "./helpers";
 import { flipByte, workspaceCopy } from "./matrixHelpers";
 
 const CA = join(ENGINE_FIXTURES, "case", "ca");
@@ -174,6 +174,7 @@ describe("harness: gates 3–5 on task sets, throwaway repos and reviews", funct
     assert.equal(r.report.status, "pass", JSON.stringify(r.report.blockers));
     assert.equal(r.report.task.repo, sb);
     assert.deepEqual([r.report.freshness.sandbox_repo?.source_repo, r.report.freshness.sandbox_repo?.source_tree], [repo, r.report.freshness.base_tree]);
+    assert.deepEqual(schemaValidator("report")(r.report), [], "the report schema knows freshness.sandbox_repo");
     g = await gate("disposable-sandbox-repo");
     assert.equal(g.state, "passed", g.lacks.join(" | "));
     assert.ok(g.conditions.some((c) => c.ok && /reviewer approval of the patch \(command:node -e process\.exit\(0\)\)/.test(c.text)));
