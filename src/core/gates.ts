@@ -159,9 +159,18 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inpu
     r ? { ok: r.ok, text: r.ok ? `${name} validates` : `${name} has problems (see the validator)`, ...docLink(r.doc) } : { ok: false, text: `no ${name} in this workspace` };
 
   const good = evidence.filter(usable);
+  // Bundles by matrix row, keyed once (every row condition looks its bundles up here).
+  const byRow = new Map<string, EvidenceBundle[]>();
+  for (const b of evidence) {
+    if (b.fixture === undefined) continue;
+    const k = rowKey(b.fixture);
+    const list = byRow.get(k);
+    if (list) list.push(b);
+    else byRow.set(k, [b]);
+  }
   /** A matrix row reproduced: a fresh, verified bundle of that row's fixture whose outcome matches the doc's row. */
   const rowCondition = (row: MatrixRow, doc: PlanningDoc): GateCondition => {
-    const mine = evidence.filter((b) => b.fixture !== undefined && rowKey(b.fixture) === rowKey(row.fixture));
+    const mine = byRow.get(rowKey(row.fixture)) ?? [];
     const hit = mine.find((b) => usable(b) && b.matched === true);
     const label = `matrix row '${row.fixture}'${row.blocker ? ` (${row.blocker})` : ""}`;
     if (hit) return { ok: true, text: `${label} reproduced by a fresh, verified, signed bundle${hit.signer ? ` (${hit.signer})` : ""}`, link: { bundle: hit.path } };
