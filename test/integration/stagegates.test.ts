@@ -20,7 +20,7 @@ import * as vscode from "vscode";
 import { createHash } from "crypto";
 import type { CtoApi } from "../../src/vscode/extension";
 import type { GatesElement } from "../../src/vscode/views/gatesView";
-import { EXTENSION_ID, getApi, screenshot, screenshotDir, sleep, uiAction, waitFor, workspaceRoot } from "./util";
+import { EXTENSION_ID, getApi, screenshot, screenshotDir, sleep, uiAction, waitFor, waitForDiagnostics, workspaceRoot } from "./util";
 
 const ADMISSION = ".sot/03-PROTOCOLS/CTO-CASE-SOURCE-ADMISSION.md";
 const GATES = ["copied-repo-fixture", "disposable-sandbox-repo", "owned-noncritical-repo"] as const;
@@ -235,6 +235,24 @@ console.log("ca stand-in: wrote src/sub.js for " + task.id);
     assert.ok(((await f().gates.getChildren(await gateEl("owned-noncritical-repo"))) as GatesElement[]).every((e) => e.kind !== "reviews"), "no review outstanding");
     await showGates("candidate-default");
     await screenshot("stage-gates-five-passed");
+  });
+
+  test("a dirty repo is a located record-structure diagnostic on each task set (read without running git in the repo)", async () => {
+    const stray = path.join(root, "repos", "calc", "stray.txt");
+    writeFileSync(stray, "uncommitted\n");
+    const doc = vscode.Uri.file(path.join(root, ".sot", "03-PROTOCOLS", "TASKS-copied-repo-fixture.md"));
+    try {
+      await f().harness.refreshEvidence();
+      const diags = await waitForDiagnostics(doc, (d) => d.some((x) => x.code === "record-structure"));
+      const d = diags.find((x) => x.code === "record-structure")!;
+      assert.match(d.message, /^repo 'repos\/calc' is not a clean start: .*stray\.txt.* — a run would be blocked \(dirty_start\); commit or stash first$/);
+      assert.deepStrictEqual([d.range.start.line + 1, d.range.start.character + 1], [20, 35], "on the repo cell of the task's row");
+      assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
+    } finally {
+      rmSync(stray, { force: true });
+      await f().harness.refreshEvidence();
+    }
+    await waitForDiagnostics(doc, (d) => !d.some((x) => x.code === "record-structure"));
   });
 
   test("an edited task file un-passes the task-set gates, visibly: which task needs a new run and why", async function () {
