@@ -77,7 +77,7 @@ suite("stage gates: task sets, Run What Is Missing, Review Patch", function () {
     await vscode.commands.executeCommand("workbench.view.extension.cto");
     await vscode.commands.executeCommand("workbench.action.closePanel");
     await vscode.commands.executeCommand("ctoGates.focus");
-    if (id) await f().gates.view.reveal(await gateEl(id), { select: true, focus: true, expand: 2 });
+    if (id) await f().gates.view.reveal(await gateEl(id), { select: false, focus: false, expand: 2 });
     await sleep(1500);
   };
 
