@@ -35,7 +35,7 @@ describe("cto validate", () => {
     const r = await cto(["validate", path.join(FIXTURES, "broken/promotion-status"), "--json"], FIXTURES, { CTO_TODAY: TODAY });
     assert.equal(r.code, 1);
     const j = JSON.parse(r.out);
-    assert.deepEqual(Object.keys(j), ["tool", "version", "scope", "backend_ready", "ok", "root", "files", "findings", "skipped", "summary"]);
+    assert.deepEqual(Object.keys(j), ["tool", "version", "scope", "backend_ready", "ok", "root", "files", "findings", "suppressed", "inline_config", "skipped", "summary"]);
     assert.equal(j.tool, "cto-validate");
     assert.equal(j.scope, "planning-only");
     assert.equal(j.backend_ready, false);
@@ -53,7 +53,7 @@ describe("cto validate", () => {
         message: "core_promotion_status is 'promoted': local planning docs are never promoted (expected 'not-promoted')",
       },
     ]);
-    assert.deepEqual(j.summary, { errors: 1, warnings: 0, infos: 0 });
+    assert.deepEqual(j.summary, { errors: 1, warnings: 0, infos: 0, suppressed: 0 });
   });
 
   it("validates single files within their workspace", async () => {
