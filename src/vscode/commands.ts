@@ -1,6 +1,7 @@
 // Commands, as a table: ids in package.json are `cto.<name>`.
 import * as vscode from "vscode";
 import type { Finding } from "../core";
+import { STARTER_WORKBOARD } from "../core/init";
 import type { Features } from "./extension";
 
 type Handler = (f: Features, ...args: unknown[]) => unknown;
@@ -84,18 +85,3 @@ export function registerCommands(f: Features, extra: Record<string, (...args: un
     }),
   );
 }
-
-const STARTER_WORKBOARD = `# CTO child workspace: this file marks the folder. List the planning docs and the work items.
-# A planning doc is a markdown file with YAML frontmatter; the issue artifact holds
-# "### CTO-WORK-NNN - Title" sections, and its frontmatter "source:" names the PRD.
-docs:
-  - path: PRD.md
-    kind: prd
-  - path: ISSUES.md
-    kind: issues
-work:
-  - id: CTO-WORK-001
-    title: First piece of work
-    status: open
-    blocked_by: []
-`;

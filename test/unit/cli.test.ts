@@ -107,3 +107,26 @@ describe("cto validate", () => {
     }
   });
 });
+
+describe("harness commands and .cto/config.yaml", () => {
+  it("cto gates and cto run use the config's evidence and fixtures folders; a broken config stops them", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cto-cfgrun-"));
+    try {
+      cpSync(path.join(FIXTURES, "configured"), dir, { recursive: true });
+      const g = JSON.parse((await cto(["gates", ".", "--json"], dir)).out);
+      assert.equal(g.runs, path.join(dir, "evidence/runs"));
+      assert.equal(g.fixtures, path.join(dir, "harness-fixtures"));
+      const r = await cto(["run", "--engine", "fake", "--task", "harness-fixtures/happy-path/task.yaml", "--json", "--isolation", "none"], dir, { PATH: process.env.PATH ?? "" });
+      assert.equal(r.code, 0, r.out + r.err);
+      const bundles = require("node:fs").readdirSync(path.join(dir, "evidence/runs"));
+      assert.equal(bundles.length, 1);
+      writeFileSync(path.join(dir, ".cto/config.yaml"), "evidenceFolder: ../../outside\n");
+      const bad = await cto(["gates", ".", "--json"], dir);
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /\.cto\/config\.yaml:1:17: error config evidenceFolder must stay inside the workspace/);
+      assert.equal((await cto(["run", "--engine", "fake", "--task", "harness-fixtures/happy-path/task.yaml"], dir)).code, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
