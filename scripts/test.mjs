@@ -5,7 +5,8 @@
 // integration run; default fixtures/workspace), CTO_TEST_HOST=electron / VSCODE_EXECUTABLE (desktop
 // VS Code instead of code-server), CTO_VERBOSE=1, CTO_KEEP_RUN=1 (keep the run folder).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,6 +109,16 @@ async function integrationTests() {
     if (out.code !== 0 && r.failed === 0) { console.log(`extension host exited with code ${out.code}`); totals.failed++; }
     console.log(`integration run${trust ? " (untrusted workspace)" : installed ? " (installed .vsix)" : ""}: ${secs(t)}`);
   }
+}
+
+// The runs of the tests sign with a key of their own (CTO_SIGNING_KEY, inherited by the VS Code host
+// and every CLI the tests start), never with the user's ~/.config/cto-workbench key.
+if (!process.env.CTO_SIGNING_KEY) {
+  const dir = mkdtempSync(join(tmpdir(), "cto-test-key-"));
+  const key = join(dir, "signing-key.pem");
+  writeFileSync(key, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  process.env.CTO_SIGNING_KEY = key;
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 }
 
 try {

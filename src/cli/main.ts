@@ -8,7 +8,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   issues: { summary: "the CTO-WORK issue graph: status, blockers, unblocks, cycles", load: async () => (await import("./commands/issues")).default },
   gates: { summary: "stage gate states, reasons and missing evidence", load: async () => (await import("./commands/gates")).default },
   run: { summary: "run an engine on a task in a sandbox; write an evidence bundle (exit 0 pass, 10-25 blocker)", load: async () => (await import("./commands/run")).default },
-  verify: { summary: "verify an evidence bundle (exit 0 verified, 3 tampered, 4 stale, 2 usage)", load: async () => (await import("./commands/verify")).default },
+  verify: { summary: "verify an evidence bundle and its signature (exit 0 verified, 3 tampered, 4 stale, 5 unsigned, 6 untrusted signer, 2 usage)", load: async () => (await import("./commands/verify")).default },
+  key: { summary: "key show: this machine's public signing key, as a .cto/trusted-keys line", load: async () => (await import("./commands/key")).default },
   fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
   compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
 };

@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { looksLikeApproval, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { configuredCommand, probeCli } from "./cli";
+import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
 
 export const CASE_STATE_DIR = ".case";
 
@@ -19,11 +19,13 @@ export const caseEngine: EngineAdapter = {
   gated: true,
   summary: "workos/case `ca` CLI (gated candidate backend)",
   statePaths: [CASE_STATE_DIR],
-  command: (task, env) => configuredCommand(task, env, "CTO_CASE_COMMAND", ["ca"]),
-  probe(task, env) {
-    // `ca` documents no --version; availability is the executable, identity its hash.
-    return probeCli(this.command(task, env), env, null);
+  options: {
+    command: COMMAND_OPTION,
+    network: NETWORK_OPTION,
   },
+  command: (task, env) => configuredCommand(task, env, "CTO_CASE_COMMAND", ["ca"]),
+  // `ca` documents no --version; availability is the executable, identity its hash.
+  versionArgs: null,
   start(ctx) {
     const slug = ctx.task.id;
     const taskJson = join(ctx.inputs, `${slug}.task.json`);

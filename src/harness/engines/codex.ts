@@ -6,17 +6,20 @@
 // exec mode asks for no approvals; a `declined` command is the only decline
 // signal and becomes the harness's approval.denied.
 import { looksLikeApproval, looksLikeProviderError, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { configuredCommand, probeCli } from "./cli";
+import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
 
 export const codexEngine: EngineAdapter = {
   id: "codex",
   gated: false,
   summary: "OpenAI Codex CLI (codex exec --json)",
   statePaths: [],
-  command: (task, env) => configuredCommand(task, env, "CTO_CODEX_COMMAND", ["codex"]),
-  probe(task, env) {
-    return probeCli(this.command(task, env), env, ["--version"]);
+  options: {
+    command: COMMAND_OPTION,
+    sandbox: { type: "enum", values: ["read-only", "workspace-write", "danger-full-access"], description: "codex's own --sandbox mode inside the harness's isolation (default workspace-write)" },
+    network: NETWORK_OPTION,
   },
+  command: (task, env) => configuredCommand(task, env, "CTO_CODEX_COMMAND", ["codex"]),
+  versionArgs: ["--version"],
   start(ctx) {
     const norm = createCodexNormalizer(ctx.sink);
     const cmd = codexEngine.command(ctx.task, ctx.env);

@@ -5,17 +5,19 @@
 // message_start|update|end, tool_execution_start|update|end,
 // auto_compaction_*, auto_retry_*. Pi has no approvals by design.
 import { looksLikeApproval, looksLikeProviderError, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { configuredCommand, probeCli } from "./cli";
+import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
 
 export const piEngine: EngineAdapter = {
   id: "pi",
   gated: false,
   summary: "pi coding agent (pi --mode json)",
   statePaths: [],
-  command: (task, env) => configuredCommand(task, env, "CTO_PI_COMMAND", ["pi"]),
-  probe(task, env) {
-    return probeCli(this.command(task, env), env, ["--version"]);
+  options: {
+    command: COMMAND_OPTION,
+    network: NETWORK_OPTION,
   },
+  command: (task, env) => configuredCommand(task, env, "CTO_PI_COMMAND", ["pi"]),
+  versionArgs: ["--version"],
   start(ctx) {
     const norm = createPiNormalizer(ctx.sink);
     return {

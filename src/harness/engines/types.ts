@@ -10,8 +10,11 @@ import type { Task } from "../task";
 export interface EngineSink {
   /** A normalized engine event (source "engine"); `type` is a cto.event/v1 type. */
   event(type: string, data?: Record<string, unknown>): void;
-  /** The engine says it wrote/deleted/linked this path (checked against the sandbox boundary). */
-  fileTouched(path: string, action: string): void;
+  /**
+   * The engine says it wrote/deleted/linked this path (checked against the sandbox boundary; an
+   * attempt that failed still counts as an attempt to leave it). `ok: false`: the engine says it failed.
+   */
+  fileTouched(path: string, action: string, ok?: boolean): void;
   /** Something in the engine's own stream looks like an approval decision → self_approval. */
   selfApproval(what: string, data?: Record<string, unknown>): void;
   /**
@@ -26,6 +29,8 @@ export interface EngineSink {
   declined(action: string, detail?: Record<string, unknown>): void;
   /** The engine's own finish event was seen. */
   finished(data?: Record<string, unknown>): void;
+  /** Real progress (a model response, a tool run): resets the no-progress watchdog (`watchProgress`). */
+  progress(): void;
 }
 
 /** A line-oriented normalizer of one engine's raw format (pure: testable on recorded logs). */
@@ -35,6 +40,7 @@ export interface Normalizer {
   end(): void;
 }
 
+/** Where the engine's program is, found without running anything (the version is probed inside the isolation). */
 export interface EngineProbe {
   available: boolean;
   version: string | null;
@@ -47,9 +53,14 @@ export interface EngineRunContext {
   runId: string;
   task: Task;
   workTree: string;
+  /** The engine's per-run home (host path): empty, writable by the engine, deleted after the run. */
+  home: string;
+  /** The caller's real environment: where to find the user's own config to seed the home from. */
+  userEnv: NodeJS.ProcessEnv;
   /** Harness-owned folder for the engine's inputs (readable under isolation). */
   inputs: string;
   options: Record<string, unknown>;
+  /** The engine's environment: the allow-list, the per-run HOME/XDG/TMPDIR, and the declared passEnv. */
   env: NodeJS.ProcessEnv;
   sink: EngineSink;
   /** Asks the harness's approver; resolves to the approver's decision. */
@@ -77,16 +88,37 @@ export interface EngineSession {
   finish(result: ProcResult): Promise<void>;
 }
 
+/**
+ * One option a task may set in `engine_options` for this engine. Each adapter
+ * declares all of its options; any other key, or a value of the wrong type, is a
+ * usage error located at it (a typo such as `netwrok: false` must not give the
+ * engine the network).
+ */
+export type OptionSpec =
+  | { readonly type: "boolean"; readonly description: string }
+  /** A non-empty list of strings, bounded like every argv in a task file. */
+  | { readonly type: "argv"; readonly description: string }
+  | { readonly type: "enum"; readonly values: readonly string[]; readonly description: string };
+
 export interface EngineAdapter {
   readonly id: string;
   /** Gated engines run only when enabled, admitted and eligible. */
   readonly gated: boolean;
   readonly summary: string;
+  /** Every engine_options key this adapter reads, with its type. */
+  readonly options: Readonly<Record<string, OptionSpec>>;
   /** Work-tree-relative folders that are the engine's runtime state, kept out of the diff. */
   readonly statePaths: string[];
-  /** The argv prefix the adapter executes (probed for availability, hashed for admission). */
+  /** The argv prefix the adapter executes (located for availability, hashed for admission). */
   command(task: Task, env: NodeJS.ProcessEnv): string[];
-  probe(task: Task, env: NodeJS.ProcessEnv): EngineProbe;
+  /** Arguments that print the version, run inside the isolation (null: the CLI has none). */
+  readonly versionArgs: string[] | null;
+  /** A version known without running anything (the fake is the harness's own). */
+  readonly fixedVersion?: string;
+  /** Names of the caller's environment variables the engine needs (credentials, provider settings). */
+  readonly passEnv?: readonly string[];
+  /** The runner stops the engine after `progress_timeout_s` without `sink.progress()` (provider_unavailable). */
+  readonly watchProgress?: boolean;
   start(ctx: EngineRunContext): EngineSession;
 }
 

@@ -2,7 +2,7 @@
 // cancelling the notification stops the run); every run goes through the harness core.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { listEngines, verifyBundle } from "../../harness";
+import { describeSignature, listEngines } from "../../harness";
 import type { PlanningModel } from "../model";
 import { openReport } from "./report";
 import type { HarnessService } from "./service";
@@ -84,9 +84,9 @@ export function harnessCommands(model: PlanningModel, harness: HarnessService, t
     async verifyBundle(arg?: unknown) {
       const bundle = await pickBundle(arg, "Verify which evidence bundle?");
       if (!bundle) return undefined;
-      const v = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CTO: verifying ${path.basename(bundle)}` }, () => verifyBundle(bundle));
+      const v = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CTO: verifying ${path.basename(bundle)}` }, () => harness.verify(bundle));
       const first = v.problems[0];
-      const text = v.verdict === "verified" ? `CTO: ${path.basename(bundle)} verified.` : `CTO: ${path.basename(bundle)} is ${v.verdict}: ${first?.file ? `${first.file}: ` : ""}${first?.message ?? ""}`;
+      const text = v.verdict === "verified" ? `CTO: ${path.basename(bundle)} verified, ${describeSignature(v.signature)}.` : `CTO: ${path.basename(bundle)} is ${v.verdict} (${describeSignature(v.signature)}): ${first?.file ? `${first.file}: ` : ""}${first?.message ?? ""}`;
       if (v.verdict === "verified") void vscode.window.showInformationMessage(text);
       else void vscode.window.showErrorMessage(text);
       void harness.refreshEvidence();

@@ -29,6 +29,7 @@ function feed(make: (s: EngineSink) => Normalizer, file: string): Recorded {
     providerError: (m) => r.provider.push(m),
     declined: (a) => r.declined.push(a),
     finished: () => (r.finished = true),
+    progress: () => {},
   };
   const n = make(sink);
   for (const line of readFileSync(join(ENGINE_FIXTURES, file), "utf8").split("\n")) n.line(line);
@@ -117,7 +118,7 @@ describe("harness: engine normalizers (recorded logs)", () => {
     it("engine-chosen types cannot impersonate the harness; approval-looking ones are self-approvals", () => {
       const r: string[] = [];
       const self: string[] = [];
-      const n = createFakeNormalizer({ event: (t) => r.push(t), fileTouched() {}, selfApproval: (w) => self.push(w), missing() {}, providerError() {}, declined() {}, finished() {} });
+      const n = createFakeNormalizer({ event: (t) => r.push(t), fileTouched() {}, selfApproval: (w) => self.push(w), missing() {}, providerError() {}, declined() {}, finished() {}, progress() {} });
       for (const t of ["run.finished", "tests.finished", "engine.message", "file.changed", "approval.granted", "review.approved", "custom"]) n.line(JSON.stringify({ kind: "event", type: t, data: {} }));
       assert.deepEqual(r, ["engine.emitted", "engine.emitted", "engine.message", "file.changed", "engine.emitted"]);
       assert.deepEqual(self, ["approval.granted", "review.approved"]);
