@@ -130,6 +130,7 @@ describe("cto validate --format", () => {
     assert.deepEqual(j.skipped, [
       { file: ".sot/IDEAS.draft.md", reason: "ignored by .cto/config.yaml ('**/*.draft.md')" },
       { file: "archive/OLD-PLAN.md", reason: "ignored by .cto/config.yaml ('archive/')" },
+      { file: "harness-fixtures/repo/README.md", reason: "no YAML frontmatter: not a planning doc" },
     ]);
     const audit = JSON.parse((await cto(["validate", configured, "--json", "--no-inline-config"])).out);
     assert.equal(audit.inline_config, false);
