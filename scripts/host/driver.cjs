@@ -7,7 +7,7 @@
 // temp file and renamed into place, so the test (polling for the path) never sees half a PNG.
 // Two more requests, each answered by a file the test polls for (written the same way):
 //   "__CTO_DOM__ {selector, attrs, out}"  the matching elements' text and attributes, as JSON;
-//   "__CTO_KEYS__ {click, waitFor, text, press, out}"  clicks and types as a person would: each
+//   "__CTO_KEYS__ {click, waitFor, waitForState, text, press, out}"  clicks and types as a person would: each
 //     selector of `click` in turn (once visible), then after `waitFor` is visible the text and
 //     keys, e.g. a walkthrough button, or the reason in an input box; out gets "ok" or the error.
 "use strict";
@@ -62,7 +62,7 @@ const NOISE = /open-vsx\.org|marketplace|AgentHost|ChatModelSelection|AccountPol
         reply(r.out, JSON.stringify(found));
       } else {
         for (const sel of r.click || []) await page.click(sel, { timeout: 15000 });
-        if (r.waitFor) await page.waitForSelector(r.waitFor, { state: "visible", timeout: 15000 });
+        if (r.waitFor) await page.waitForSelector(r.waitFor, { state: r.waitForState || "visible", timeout: 15000 });
         if (r.text) await page.keyboard.type(r.text, { delay: 10 });
         for (const k of r.press || []) await page.keyboard.press(k);
         reply(r.out, "ok");

@@ -121,7 +121,7 @@ export async function queryWorkbench(selector: string, attrs: string[] = [], tim
  * Clicks and types in the workbench as a person would: each `click` selector in turn (Playwright
  * selectors, e.g. `.monaco-button:has-text("Run")`), then, once `waitFor` is visible, the text and keys.
  */
-export async function typeInWorkbench(opts: { click?: string[]; waitFor?: string; text?: string; press?: string[] }, timeoutMs = 30_000): Promise<void> {
+export async function typeInWorkbench(opts: { click?: string[]; waitFor?: string; waitForState?: "visible" | "attached"; text?: string; press?: string[] }, timeoutMs = 30_000): Promise<void> {
   const r = await askDriver("KEYS", opts, timeoutMs);
   if (r !== "ok") throw new Error(`typing failed: ${r}`);
 }

@@ -115,7 +115,8 @@ suite("walkthrough", () => {
 
     await clickStepButton("report", "Open Report");
     // No bundle given: the command asks which one; the newest is first.
-    await typeInWorkbench({ waitFor: ".quick-input-widget .quick-input-list .monaco-list-row", press: ["Enter"] });
+    // (The pick's input has the keyboard focus; Playwright may judge the widget hidden while it animates in.)
+    await typeInWorkbench({ waitFor: '.quick-input-widget input[aria-label^="Open the report"]', waitForState: "attached", press: ["Enter"] });
     await waitFor(() => vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === "cto-report") || vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /report/i.test(t.label))), 20_000, "the report to open");
     await checked("report");
 
