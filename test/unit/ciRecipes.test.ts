@@ -109,6 +109,13 @@ describe("pre-commit hook", () => {
     for (const p of ["src/a.ts", "NOTWORKBOARD.yaml", ".cto/runs/x/report.json"]) assert.ok(!files.test(p), p);
   });
 
+  it("npm pack prints only the tarball name, even while prepare builds (pre-commit reads it)", () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8"));
+    const r = spawnSync("npm", ["pack", "--dry-run"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `${pkg.name}-${pkg.version}.tgz`);
+  });
+
   it("the package npm installs holds the CLI and what it reads at run time", () => {
     const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
