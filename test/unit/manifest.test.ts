@@ -24,7 +24,7 @@ describe("package.json contributions", () => {
       }
       const media = s.media.image ?? s.media.markdown;
       assert.ok(existsSync(path.join(REPO, media)), `${s.id}: ${media} is missing`);
-      for (const m of (s.description as string).matchAll(/\(command:([\w.]+)\)/g)) {
+      for (const m of (s.description as string).matchAll(/\(command:([\w.]+)(?:\?[^)]*)?\)/g)) {
         const id = m[1];
         const builtIn = id.startsWith("workbench.") || (id.endsWith(".focus") && views.has(id.slice(0, -".focus".length)));
         assert.ok(contributed.has(id) || builtIn, `${s.id}: button command ${id} does not exist`);
