@@ -3,7 +3,7 @@
 // missing tasks through the `cto` run task (on a throwaway repo for disposable-sandbox-repo);
 // "CTO: Review Patch…" records a person's review. The person's part is done as a person would:
 // the verdict and the note typed into the real quick pick and input box by the code-server driver
-// (util.ts uiAction). Modal dialogs are the exception: VS Code refuses to show them inside
+// (util.ts typeInWorkbench). Modal dialogs are the exception: VS Code refuses to show them inside
 // extension tests ("DialogService: refused to show dialog in tests"), so the two modals (the
 // gated engine's consent, Record Review) are answered through the extension's prompt seam
 // (src/vscode/prompts.ts), and the test asserts the exact question each one asked.
@@ -20,7 +20,7 @@ import * as vscode from "vscode";
 import { createHash } from "crypto";
 import type { CtoApi } from "../../src/vscode/extension";
 import type { GatesElement } from "../../src/vscode/views/gatesView";
-import { EXTENSION_ID, getApi, screenshot, screenshotDir, sleep, uiAction, waitFor, waitForDiagnostics, workspaceRoot } from "./util";
+import { EXTENSION_ID, getApi, screenshot, screenshotDir, sleep, typeInWorkbench, waitFor, waitForDiagnostics, workspaceRoot } from "./util";
 
 const ADMISSION = ".sot/03-PROTOCOLS/CTO-CASE-SOURCE-ADMISSION.md";
 const GATES = ["copied-repo-fixture", "disposable-sandbox-repo", "owned-noncritical-repo"] as const;
@@ -214,11 +214,12 @@ console.log("ca stand-in: wrote src/sub.js for " + task.id);
     asked.length = 0;
     answer = (m) => (/^Approve the patch of run /.test(m) ? "Record Review" : undefined);
     const reviewing = vscode.commands.executeCommand<string | undefined>("cto.reviewPatch", bundle);
-    assert.ok(uiAction({ quickInput: "Approve", placeholder: "Approve or reject the patch" }));
+    await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="Approve or reject the patch"]', text: "Approve", press: ["Enter"] });
     // The note's input box is up now, with the patch open beside the report.
+    await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="A note for the review"]' });
     await screenshot("review-patch-note");
     assert.ok(vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === "cto-artifact" && e.document.uri.path.endsWith("/patch.diff") && e.document.languageId === "diff"), vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()).join(" | "));
-    assert.ok(uiAction({ quickInput: "reads right: sub(a, b) is a - b", placeholder: "A note for the review" }));
+    await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="A note for the review"]', text: "reads right: sub(a, b) is a - b", press: ["Enter"] });
     const file = await Promise.race([reviewing, sleep(60_000).then(() => "timeout")]);
     // The modal showed who reviews, the verdict, the note and the digest it will name.
     assert.strictEqual(asked.length, 1, JSON.stringify(asked));

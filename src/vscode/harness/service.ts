@@ -3,7 +3,8 @@
 // path the CLI and the tests take.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { recordType, taskSetsOf, type CtoWorkspace, type GateInputs, type ReviewEvidence } from "../../core";
+import { configFolder, recordType, taskSetsOf, type CtoWorkspace, type GateInputs, type ReviewEvidence } from "../../core";
+import { explicitSetting } from "../config";
 import {
   loadTrustStore,
   matrixFromDocs,
@@ -44,9 +45,11 @@ export class HarnessService implements vscode.Disposable {
     private readonly model: PlanningModel,
     private readonly log: Log,
   ) {
-    const watcher = vscode.workspace.createFileSystemWatcher("**/.cto/runs/*/report.json");
-    // Reviews by a person (beside the bundles) and task files (a task set's tasks) change the gates too.
-    const reviews = vscode.workspace.createFileSystemWatcher("**/.cto/runs/.reviews/*/*.json");
+    // The evidence folder is configurable (.cto/config.yaml, settings): watch reports anywhere.
+    const watcher = vscode.workspace.createFileSystemWatcher("**/report.json");
+    // Reviews by a person (beside the bundles, in any evidence folder) and task files (a task
+    // set's tasks) change the gates too.
+    const reviews = vscode.workspace.createFileSystemWatcher("**/.reviews/*/*.json");
     const tasks = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}");
     const later = () => {
       clearTimeout(this.refreshTimer);
@@ -90,15 +93,19 @@ export class HarnessService implements vscode.Disposable {
     return false;
   }
 
+  /** The setting you set, else the workspace's .cto/config.yaml `evidenceFolder`, else .cto/runs. */
   evidenceDir(ws: CtoWorkspace): string {
-    const setting = vscode.workspace.getConfiguration("cto").get<string>("harness.evidenceFolder") || ".cto/runs";
-    return path.resolve(ws.root, setting);
+    const setting = explicitSetting<string>("harness.evidenceFolder", vscode.Uri.file(ws.root));
+    return setting ? path.resolve(ws.root, setting) : configFolder(ws.root, ws.config.evidenceFolder, ".cto/runs");
   }
 
-  fixturesDir(): string {
-    const setting = vscode.workspace.getConfiguration("cto").get<string>("harness.fixturesFolder");
+  /** The setting you set, else the config's `fixturesFolder` (of `ws`, default the first workspace), else the shipped fixtures. */
+  fixturesDir(ws: CtoWorkspace | undefined = this.model.workspaces()[0]): string {
+    const setting = explicitSetting<string>("harness.fixturesFolder");
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
-    return setting ? path.resolve(folder, setting) : path.join(this.context.extensionPath, "fixtures", "harness");
+    if (setting) return path.resolve(folder, setting);
+    if (ws?.config.fixturesFolder) return configFolder(ws.root, ws.config.fixturesFolder, "");
+    return path.join(this.context.extensionPath, "fixtures", "harness");
   }
 
   /** The CTO workspace that holds the failure matrix (the first one that does). */
@@ -164,7 +171,7 @@ export class HarnessService implements vscode.Disposable {
     const m = await this.matrixWorkspace();
     if (!m) throw new Error("no failure matrix (a planning doc with record_type: failure-matrix) in this workspace");
     const outcomes = await runFixtures({
-      fixturesDir: this.fixturesDir(),
+      fixturesDir: this.fixturesDir(m.ws),
       matrix: m.rows,
       names,
       outDir: this.evidenceDir(m.ws),
@@ -223,7 +230,7 @@ export class HarnessService implements vscode.Disposable {
         const trust = this.trustFor(ws);
         this.model.setTaskFacts(ws, await readTaskFacts(ws, { runsDir }), true);
         const matrix = matrixFromDocs(ws.root, ws.planningDocs()).rows;
-        const [evidence, reviews] = await Promise.all([readEvidence(runsDir, { matrix, fixturesDir: this.fixturesDir(), trust }), readReviews(runsDir, trust)]);
+        const [evidence, reviews] = await Promise.all([readEvidence(runsDir, { matrix, fixturesDir: this.fixturesDir(ws), trust }), readReviews(runsDir, trust)]);
         this.evidence.set(ws.root, evidence);
         this.reviews.set(ws.root, reviews);
       } catch (e) {
