@@ -149,6 +149,10 @@ console.log("ca stand-in: wrote src/sub.js for " + task.id);
 
   suiteTeardown(async () => {
     if (realPrompts) f().harness.prompts = realPrompts;
+    // Leave the workbench as the suites before left it: editors closed, the Explorer showing (a
+    // later suite's walkthrough completes its view steps on the CTO views becoming visible).
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    await vscode.commands.executeCommand("workbench.view.explorer");
     for (const p of made) rmSync(p, { recursive: true, force: true });
     if (admissionBefore) writeFileSync(path.join(root, ADMISSION), admissionBefore);
     await vscode.workspace.getConfiguration("cto").update("harness.enabledGatedEngines", undefined, vscode.ConfigurationTarget.Workspace);
