@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   run: { summary: "run an engine on a task in a sandbox; write an evidence bundle (exit 0 pass, 10-25 blocker)", load: async () => (await import("./commands/run")).default },
   verify: { summary: "verify an evidence bundle (exit 0 verified, 3 tampered, 4 stale, 2 usage)", load: async () => (await import("./commands/verify")).default },
   fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
+  lexicon: { summary: "lexicon explain \"SENTENCE\": how the drift rules read a sentence (exit 0 no drift, 1 drift, 2 usage)", load: async () => (await import("./commands/lexicon")).default },
   compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
 };
 

@@ -78,13 +78,15 @@ export interface Issue extends Section {
 }
 
 /**
- * A run of prose (paragraph, list item, field value, heading text, table cell) with quoted
+ * A run of prose (paragraph, list item, `Key: value` field, heading text, table row) with quoted
  * material masked by spaces. Lines are joined with one space; `segments` map text indexes
- * back to file offsets (segment k covers text from segments[k].at).
+ * back to file offsets (segment k covers text from segments[k].at; with `len`, text the block
+ * put there itself, such as a table header standing in for a "yes" cell, maps onto that many
+ * characters of the file and no further).
  */
 export interface ProseBlock {
   text: string;
-  segments: { at: number; offset: number }[];
+  segments: { at: number; offset: number; len?: number }[];
 }
 
 /** A `CTO-WORK-NNN` mention anywhere in the doc (for references / hover). */

@@ -29,10 +29,10 @@ export function validateWorkspace(ws: CtoWorkspace, options: ValidateOptions, do
   const ctx: RuleContext = {
     ws,
     options,
-    report(rule, file, range, message, fixes) {
+    report(rule, file, range, message, fixes, detail) {
       const severity = severityOf(rule, options);
       if (!severity) return;
-      const f: Finding = { rule, severity, file, range, message, ...(fixes && fixes.length > 0 ? { fixes } : {}) };
+      const f: Finding = { rule, severity, file, range, message, ...(fixes && fixes.length > 0 ? { fixes } : {}), ...(detail ? { detail } : {}) };
       const list = out.get(file);
       if (list) list.push(f);
       else out.set(file, [f]);

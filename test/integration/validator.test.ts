@@ -66,7 +66,7 @@ suite("validator in the extension host", () => {
     const d = diags.find((x) => x.code === "authority-drift")!;
     assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
     assert.ok(d.range.isEqual(new vscode.Range(13, 0, 13, 28)), `range ${JSON.stringify(d.range)}`);
-    assert.match(d.message, /claims default status/);
+    assert.match(d.message, /^claims Case has default status: 'default backend'/);
   });
 
   test("typing a drift sentence into a doc produces a diagnostic before saving", async () => {
@@ -91,7 +91,7 @@ suite("validator in the extension host", () => {
     await vscode.window.showTextDocument(doc);
     const [d] = await waitForDiagnostics(u, (ds) => ds.some((x) => x.code === "authority-drift")).then((ds) => ds.filter((x) => x.code === "authority-drift"));
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", u, d.range, vscode.CodeActionKind.QuickFix.value);
-    const fix = actions.find((a) => /Rewrite 'case is the default' to 'case is the candidate'/.test(a.title));
+    const fix = actions.find((a) => /Rewrite 'default backend' to 'candidate backend'/.test(a.title));
     assert.ok(fix?.edit, `quick fixes offered: ${actions.map((a) => a.title).join(" | ")}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.strictEqual(doc.lineAt(13).text, "Case is the candidate backend. It was decided in the hallway.");

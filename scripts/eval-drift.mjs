@@ -1,0 +1,31 @@
+// `npm run eval:drift`: scores the drift detector on test/drift-corpus (precision, recall, F1 per
+// claim kind, by cause and genre) and prints every miss.
+//   npm run eval:drift [-- --only vocabulary,subject] [--explain] [--json]
+import * as esbuild from "esbuild";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({ options: { only: { type: "string" }, explain: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+const out = join(ROOT, "out", "eval", "evaluate.js");
+mkdirSync(dirname(out), { recursive: true });
+await esbuild.build({
+  entryPoints: [join(ROOT, "test/drift-corpus/evaluate.ts")],
+  bundle: true, platform: "node", format: "cjs", target: "node20", outfile: out,
+  loader: { ".yaml": "text" }, logLevel: "warning", sourcemap: "inline",
+});
+const ev = createRequire(import.meta.url)(out);
+const items = ev.loadCorpus(join(ROOT, "test/drift-corpus"), values.only?.split(","));
+const t0 = performance.now();
+const result = ev.evaluate(items);
+const ms = performance.now() - t0;
+if (values.json) {
+  const kinds = Object.fromEntries(Object.entries(result.byKind).map(([k, c]) => [k, { ...c, ...ev.prf(c) }]));
+  process.stdout.write(JSON.stringify({ items: items.length, kinds, all: { ...result.total, ...ev.prf(result.total) }, misses: result.scored.filter((s) => s.predicted !== (s.d === 1)).map((s) => ({ file: s.file, text: s.t, drift: s.d === 1, kind: s.k })) }, null, 2) + "\n");
+} else {
+  process.stdout.write(ev.report(result, { explain: values.explain }) + "\n");
+  process.stdout.write(`\n(${items.length} items scored in ${ms.toFixed(0)} ms)\n`);
+}
