@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { BENCH_TODAY, generateWorkspace } from "./bench/generate.mjs";
 import { summarizeProfile } from "./bench/profile.mjs";
+import { yamlAsData } from "./yaml-plugin.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CALLER_CWD = process.env.INIT_CWD ?? process.cwd(); // npm run sets INIT_CWD
@@ -194,7 +195,7 @@ const coreBuild = {
   platform: "node",
   format: "cjs",
   target: "node20",
-  loader: { ".yaml": "text" },
+  plugins: [yamlAsData],
   sourcemap: "external", // lets the profile summary name src/ files and lines
   define: { __VERSION__: JSON.stringify(pkgVersion) },
   outfile: "out/bench/core.js",

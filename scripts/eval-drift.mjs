@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { yamlAsData } from "./yaml-plugin.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { only: { type: "string" }, explain: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
@@ -15,7 +16,7 @@ mkdirSync(dirname(out), { recursive: true });
 await esbuild.build({
   entryPoints: [join(ROOT, "test/drift-corpus/evaluate.ts")],
   bundle: true, platform: "node", format: "cjs", target: "node20", outfile: out,
-  loader: { ".yaml": "text" }, logLevel: "warning", sourcemap: "inline",
+  plugins: [yamlAsData], logLevel: "warning", sourcemap: "inline",
 });
 const ev = createRequire(import.meta.url)(out);
 const items = ev.loadCorpus(join(ROOT, "test/drift-corpus"), values.only?.split(","));

@@ -43,27 +43,110 @@ export interface Judged {
 /** Unaccepted claims of a block: at most one per sentence and claim kind. */
 export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContext = {}): ClaimHit[] {
   const hits: ClaimHit[] = [];
-  const pf = lexicon.prefilter;
-  const maySubject = pf.subjects.test(block.text) || (ctx.last?.kind === "candidate" && pf.pronouns.test(block.text));
-  if (!maySubject && !pf.standalone.test(block.text)) {
+  // With no candidate named before, a block without a subject or standalone claim word holds
+  // nothing: one regex test decides (most prose ends here).
+  if (ctx.last === undefined && !lexicon.prefilter.quick.test(block.text)) return hits;
+  // One scan of the block for the words a claim needs (a subject, a word that claims on its own,
+  // a pronoun, another engine); sentences holding none are skipped without being read.
+  const scan = prefilterScan(block.text, lexicon);
+  if (scan.subjects.length === 0 && scan.standalone.length === 0 && !(ctx.last?.kind === "candidate" && scan.pronouns.length > 0)) {
     // Nothing here can be a claim; a block naming nothing we track also ends what "it" refers to.
     ctx.last = undefined;
     ctx.lastSubject = undefined;
     return hits;
   }
+  const cache = sentenceCache(lexicon);
   for (const sentence of splitSentences(block.text)) {
+    const within = (list: number[]) => hasIn(list, sentence.start, sentence.end);
+    const pronouns = within(scan.pronouns);
+    const named = within(scan.subjects);
+    if (!named && !within(scan.standalone) && !(ctx.last?.kind === "candidate" && pronouns)) {
+      if (within(scan.others)) ctx.last = ctx.lastSubject = undefined; // "Pi is fast. It is the default."
+      continue;
+    }
+    // A sentence whose pronouns (if any) refer inside it reads the same wherever it stands: its
+    // verdict is reused (planning docs repeat lines; an edit re-reads every unchanged sentence).
+    const text = block.text.slice(sentence.start, sentence.end);
+    // (an entry of a sentence whose pronouns look back is keyed by what they look back at)
+    const ctxKey = `${text}\u0000${ctx.last?.kind ?? ""}:${ctx.last?.text.toLowerCase() ?? ""}\u0000${ctx.lastSubject?.kind ?? ""}`;
+    const cached = cache.get(text) ?? cache.get(ctxKey);
+    if (cached) {
+      for (const h of cached.hits) hits.push(shiftHit(h, sentence.start));
+      if (cached.last) {
+        ctx.last = cached.last;
+        ctx.lastSubject = cached.lastSubject;
+      }
+      continue;
+    }
+    const found: ClaimHit[] = [];
+    let needsContext = false;
     for (const a of analyze(block.text, sentence.start, sentence.end, lexicon, ctx)) {
+      needsContext ||= a.needsContext;
       // One finding per sentence and rule: the first claim that is drift (workspace claims
       // come first, so their message and fix win over the built-in ones).
       const seen = new Set<string>();
       for (const j of judgeSentence(a, lexicon, true)) {
         if (!j.verdict.drift || seen.has(j.claim.rule)) continue;
         seen.add(j.claim.rule);
-        hits.push(toHit(a, j, sentence, block));
+        j.entries = matchedEntries(a, j.match.start, j.match.end);
+        found.push(toHit(a, j, sentence, block));
       }
     }
+    hits.push(...found);
+    if (cache.size >= SENTENCE_CACHE_MAX) cache.clear();
+    const entity = named || within(scan.others) || needsContext;
+    cache.set(needsContext ? ctxKey : text, { hits: found.map((h) => shiftHit(h, -sentence.start)), ...(entity && ctx.last ? { last: ctx.last, lastSubject: ctx.lastSubject } : {}) });
   }
   return hits;
+}
+
+interface Scan {
+  subjects: number[];
+  standalone: number[];
+  pronouns: number[];
+  others: number[];
+}
+
+/** Positions of the prefilter's words in a block, by kind, from one regex pass. */
+function prefilterScan(text: string, lex: Lexicon): Scan {
+  const out: Scan = { subjects: [], standalone: [], pronouns: [], others: [] };
+  const re = lex.prefilter.all;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const g = m.groups!;
+    if (g.s !== undefined) out.subjects.push(m.index);
+    else if (g.c !== undefined) out.standalone.push(m.index);
+    else if (g.p !== undefined) out.pronouns.push(m.index);
+    else out.others.push(m.index);
+  }
+  return out;
+}
+
+function hasIn(sorted: number[], from: number, to: number): boolean {
+  for (const x of sorted) {
+    if (x >= to) return false;
+    if (x >= from) return true;
+  }
+  return false;
+}
+
+const SENTENCE_CACHE_MAX = 20_000;
+const caches = new WeakMap<Lexicon, Map<string, { hits: ClaimHit[]; last?: DriftContext["last"]; lastSubject?: DriftContext["lastSubject"] }>>();
+function sentenceCache(lex: Lexicon) {
+  let c = caches.get(lex);
+  if (!c) caches.set(lex, (c = new Map()));
+  return c;
+}
+
+/** A hit moved by `d` characters (cached hits are stored relative to their sentence). */
+function shiftHit(h: ClaimHit, d: number): ClaimHit {
+  return {
+    ...h,
+    sentence: { start: h.sentence.start + d, end: h.sentence.end + d },
+    phraseStart: h.phraseStart + d,
+    phraseEnd: h.phraseEnd + d,
+    phraseTokens: h.phraseTokens.map((t) => ({ word: t.word, start: t.start + d, end: t.end + d })),
+  };
 }
 
 interface Found extends Judged {
@@ -85,7 +168,7 @@ function judgeSentence(a: Analysis, lexicon: Lexicon, stopAtDrift: boolean): Fou
         if (!m) break;
         widenMark(a, prog, m);
         const verdict = judge(a, m, claim, claim.legacy[pi]);
-        out.push({ claim, frame: prog.source, match: m, verdict, ...describe(a, m), entries: matchedEntries(a, m.start, m.end) });
+        out.push({ claim, frame: prog.source, match: m, verdict, ...describe(a, m), entries: [] });
         if (verdict.drift) {
           driftKinds.add(claim.rule);
           if (stopAtDrift) break;
@@ -191,8 +274,8 @@ export interface Explanation {
 export function explainSentence(text: string, lexicon: Lexicon, ctx: DriftContext = {}): Explanation[] {
   const out: Explanation[] = [];
   for (const sentence of splitSentences(text)) {
-    for (const a of analyze(text, sentence.start, sentence.end, lexicon, ctx)) {
-      const judged = judgeSentence(a, lexicon, false).map(({ match: _m, ...rest }) => rest);
+    for (const a of analyze(text, sentence.start, sentence.end, lexicon, ctx, true)) {
+      const judged = judgeSentence(a, lexicon, false).map(({ match, ...rest }) => ({ ...rest, entries: matchedEntries(a, match.start, match.end) }));
       out.push({
         sentence: text.slice(sentence.start, sentence.end),
         words: a.tokens.map((t, i) => {

@@ -15,3 +15,4 @@ export { nodeFs } from "./nodeFs";
 export { buildIssueTree, type IssueNode, type IssueTree, type TreeMode } from "./issueTree";
 export { evaluateGates, currentGate, type EvidenceBundle, type GateState, type GateCondition, type GateStateName } from "./gates";
 export * from "./records";
+export { analyzeStats } from "./drift/analyze";

@@ -6,9 +6,9 @@
 // workspace lexicon's `candidates:`, `.cto/config.yaml` and the selected backend of an
 // eligibility decision all append to it; see `withCandidates`).
 import type { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
-import { compileFrame, compilePhrase, PatternError, wordMatches, type Phrase, type Program } from "./drift/pattern";
+import { compileFrame, compilePhrase, firstConsumers, PatternError, wordMatches, type Phrase, type Program } from "./drift/pattern";
 import { yaml } from "./libs";
-import defaultLexiconText from "./lexicon/default.yaml";
+import defaultLexiconData from "./lexicon/default.yaml";
 import { parseYamlSafely } from "./safeYaml";
 import { LineTable } from "./text";
 import type { RuleId } from "./types";
@@ -64,6 +64,8 @@ interface MultiEntry {
   cls: number;
   phrase: Phrase;
   text: string;
+  /** Indexed by its required first word: the second word decides at once (most phrases are two words). */
+  direct?: boolean;
 }
 
 export interface Lexicon {
@@ -82,7 +84,7 @@ export interface Lexicon {
   anyStart: MultiEntry[];
   claims: CompiledClaim[];
   /** A block can hold a claim only if one of these matches (see drift.ts). */
-  prefilter: { subjects: RegExp; pronouns: RegExp; standalone: RegExp };
+  prefilter: { subjects: RegExp; pronouns: RegExp; standalone: RegExp; others: RegExp; all: RegExp; quick: RegExp };
   /** Problems compiling the lexicon's own entries (bad phrase, unknown class in a frame). */
   problems: { message: string; where: string }[];
 }
@@ -118,8 +120,11 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
     if (!l) m.set(k, [id]);
     else if (!l.includes(id)) l.push(id);
   };
+  const compiled = new Map<string, Phrase[]>(); // class -> its phrases, compiled once (the prefilter reuses them)
   for (const [name, phrases] of Object.entries(classes)) {
     const cls = idOf(name);
+    const list: Phrase[] = [];
+    compiled.set(name, list);
     for (const text of phrases ?? []) {
       let phrase: Phrase;
       try {
@@ -128,6 +133,7 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
         problems.push({ message: (e as Error).message, where: `classes.${name}` });
         continue;
       }
+      list.push(phrase);
       const w = phrase[0];
       if (phrase.length === 1 && !w.optional) {
         for (const a of w.any) add(single, a, cls);
@@ -136,8 +142,19 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
         continue;
       }
       const entry = { cls, phrase, text: String(text) };
-      if (w.optional || w.prefixes.length > 0 || w.exact.size > 0) anyStart.push(entry);
-      else for (const a of w.any) (multi.get(a) ?? multi.set(a, []).get(a)!).push(entry);
+      // Index under every word the phrase can start with (optional leading words included).
+      const firstWords = new Set<string>();
+      let indexable = true;
+      for (const el of phrase) {
+        if (el.prefixes.length > 0 || el.exact.size > 0) indexable = false;
+        for (const a of el.any) firstWords.add(a);
+        if (!el.optional) break;
+      }
+      if (!indexable) anyStart.push(entry);
+      else {
+        if (!phrase[0].optional) (entry as MultiEntry).direct = true;
+        for (const a of firstWords) (multi.get(a) ?? multi.set(a, []).get(a)!).push(entry);
+      }
     }
   }
 
@@ -171,7 +188,7 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
 
   const C = Object.fromEntries(CORE_CLASSES.map((n) => [n, classId.get(n)!])) as Record<CoreClass, number>;
   const lex: Lexicon = { spec, classNames, classId, C, single, exactSingle, prefixSingle, multi, anyStart, claims, prefilter: undefined!, problems };
-  lex.prefilter = buildPrefilter(lex, classes);
+  lex.prefilter = buildPrefilter(lex, compiled);
   return lex;
 }
 
@@ -185,7 +202,7 @@ function phraseProgram(source: string, words: Phrase): Program {
     else code.push(instr);
   }
   code.push({ op: 8 /* Op.Match */ });
-  return { source, code, needs: [], markNeeds: [], markClasses: new Set() };
+  return { source, code, needs: [], markNeeds: [], markClasses: new Set(), first: firstConsumers(code) };
 }
 
 /** Version 1 qualifier lists keep working: they join the classes that now do their job. */
@@ -210,27 +227,36 @@ function foldLegacy(spec: LexiconSpec): LexiconSpec {
  * before did name the candidate); `standalone`: words of claims that can stand without the
  * candidate (Core, readiness, a workspace's own phrases).
  */
-function buildPrefilter(lex: Lexicon, classes: Record<string, string[]>): Lexicon["prefilter"] {
+function buildPrefilter(lex: Lexicon, classes: Map<string, Phrase[]>): Lexicon["prefilter"] {
   const COMMON = new Set(["the", "a", "an", "of", "to", "is", "are", "be", "in", "on", "for", "as", "its", "it", "this", "our", "'s", "and", "or", "by", "with"]);
-  const wordsOfClasses = (names: string[], out: Set<string>) => {
+  // Nouns any prose about tools has: never the only thing a prefilter waits for.
+  const GENERIC = new Set(["engine", "backend", "agent", "harness", "tool", "cli", "runner", "adapter", "status", "policy", "record", "records"]);
+  const wordsOfClasses = (names: string[], out: Set<string>, generic = false) => {
     for (const n of names) {
-      for (const text of classes[n] ?? []) {
-        try {
-          const p = compilePhrase(String(text));
+      for (const p of classes.get(n) ?? []) {
+        {
           const req = p.filter((w) => !w.optional);
-          const first = req.find((w) => ![...w.any].some((a) => COMMON.has(a))) ?? req[0] ?? p[0];
+          // the most telling required word: not a common one, and with the fewest alternatives
+          // (ties: the later word — "part of core" waits for "core")
+          const telling = req.filter((w) => ![...w.any].some((a) => COMMON.has(a) || (!generic && GENERIC.has(a))));
+          const size = (w: (typeof p)[number]) => w.any.size + w.prefixes.length + w.exact.size;
+          const first = telling.reduce<(typeof p)[number] | undefined>((b, w) => (b === undefined || size(w) <= size(b) ? w : b), undefined) ?? req[0] ?? p[0];
           for (const a of first.any) out.add(escapeRe(a));
           for (const x of first.exact) out.add(escapeRe(x));
           for (const x of first.prefixes) out.add(`${escapeRe(x)}[\\p{L}\\p{N}]*`);
-        } catch {
-          /* reported by compileLexicon */
         }
       }
     }
     return out;
   };
+  const memo = new Map<string, Set<string>>();
+  const wordsOfClass = (name: string) => {
+    let w = memo.get(name);
+    if (!w) memo.set(name, (w = wordsOfClasses([name], new Set())));
+    return w;
+  };
   const subj = wordsOfClasses(["candidate", "code_only_name"], new Set(["candidate"]));
-  const pron = wordsOfClasses(["pronoun", "anaphor"], new Set());
+  const pron = wordsOfClasses(["pronoun", "anaphor"], new Set(), true);
   const stand = new Set<string>();
   // Frames that bind no subject stand on their own: a block needs a word of their first class.
   for (const c of lex.claims) {
@@ -245,15 +271,21 @@ function buildPrefilter(lex: Lexicon, classes: Record<string, string[]>): Lexico
       // The claim word of the frame with the fewest first words is the most telling one.
       let best: Set<string> | undefined;
       for (const need of prog.markNeeds.length > 0 ? prog.markNeeds : prog.needs) {
-        const words = wordsOfClasses(need.map((id) => lex.classNames[id]), new Set());
+        const words = new Set<string>();
+        for (const id of need) for (const w of wordsOfClass(lex.classNames[id])) words.add(w);
         if (!best || words.size < best.size) best = words;
       }
       for (const w of best ?? []) stand.add(w);
-      for (const x of prog.code) if (x.word && !x.word.optional) for (const a of x.word.any) stand.add(escapeRe(a));
+      if (!best) for (const x of prog.code) if (x.word && !x.word.optional) for (const a of x.word.any) stand.add(escapeRe(a));
     });
   }
   const re = (s: Set<string>) => (s.size === 0 ? /$^/ : new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...s].join("|")})(?![\\p{L}\\p{N}])`, "iu"));
-  return { subjects: re(subj), pronouns: re(pron), standalone: re(stand) };
+  const others = wordsOfClasses(["incumbent"], new Set(), true);
+  // All four in one regex with a group each: a block is scanned once (a word in several sets
+  // counts for the first: subjects, then standalone, pronouns, others).
+  const alt = (set: Set<string>) => (set.size === 0 ? "(?!)" : [...set].join("|"));
+  const all = new RegExp(`(?<![\\p{L}\\p{N}])(?:(?<s>${alt(subj)})|(?<c>${alt(stand)})|(?<p>${alt(pron)})|(?<o>${alt(others)}))(?![\\p{L}\\p{N}])`, "giu");
+  return { subjects: re(subj), pronouns: re(pron), standalone: re(stand), others: re(others), all, quick: re(new Set([...subj, ...stand])) };
 }
 
 function escapeRe(s: string): string {
@@ -269,7 +301,20 @@ export function spansAt(lex: Lexicon, tokens: { w: string; raw: string }[], i: n
   if (x) for (const id of x) out.push(id, i + 1);
   for (const p of lex.prefixSingle) if (t.w.startsWith(p.prefix) && t.w.length > p.prefix.length) out.push(p.cls, i + 1);
   const m = lex.multi.get(t.w);
-  if (m) for (const e of m) for (const end of ends(e.phrase, tokens, i)) out.push(e.cls, end);
+  if (m) {
+    const next = tokens[i + 1];
+    for (const e of m) {
+      if (e.direct && !e.phrase[1].optional) {
+        // the first word matched through the index; a wrong second word ends it here
+        if (!next || !wordMatches(e.phrase[1], next as never)) continue;
+        if (e.phrase.length === 2) {
+          out.push(e.cls, i + 2);
+          continue;
+        }
+      }
+      for (const end of ends(e.phrase, tokens, i)) out.push(e.cls, end);
+    }
+  }
   for (const e of lex.anyStart) for (const end of ends(e.phrase, tokens, i)) out.push(e.cls, end);
 }
 
@@ -304,7 +349,8 @@ export function entriesFor(lex: Lexicon, cls: number, tokens: { w: string; raw: 
 let defaultSpec: LexiconSpec | undefined;
 /** The built-in lexicon, parsed on first use (not at load: activation stays cheap). */
 export function defaultLexiconSpec(): LexiconSpec {
-  return (defaultSpec ??= yaml.parse(defaultLexiconText) as LexiconSpec);
+  // (the bundle holds the YAML as parsed data: see scripts/yaml-plugin.mjs)
+  return (defaultSpec ??= defaultLexiconData as LexiconSpec);
 }
 
 let defaultLexicon: Lexicon | undefined;

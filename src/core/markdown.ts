@@ -117,21 +117,25 @@ export function scanBody(table: LineTable, firstLine: number): BodyScan {
       if (inJsxComment && raw.includes("*/}")) inJsxComment = false;
       continue;
     }
-    if (!inComment && (MDX_ESM.test(raw) || /^[ \t]*\{/.test(raw))) {
+    // (first-character checks first: most lines need none of these regexes)
+    const ch0 = raw.charCodeAt(0);
+    const first = firstNonBlank(raw);
+    const chLead = first >= 0 ? raw.charCodeAt(first) : -1;
+    if (!inComment && (((ch0 === 105 || ch0 === 101) && MDX_ESM.test(raw)) || chLead === 123 /* { */)) {
       flush();
       if (/^[ \t]*\{\/\*/.test(raw) && !raw.includes("*/}")) inJsxComment = true;
       prevKind = "blank";
       continue;
     }
     // Indented code (4 spaces after a blank line, outside a list) is code, not prose.
-    const indented = raw.trim() !== "" && /^(?: {4}|\t)/.test(raw);
+    const indented = first >= 0 && (ch0 === 9 || (ch0 === 32 && raw.startsWith("    ")));
     if (indented && (inIndentedCode || (prevKind === "blank" && !inList && jsxDepth === 0))) {
       inIndentedCode = true;
       continue;
     }
-    if (raw.trim() !== "") inIndentedCode = false;
+    if (first >= 0) inIndentedCode = false;
     let tagText: string | undefined;
-    if (!inComment && TAG_START.test(raw)) {
+    if (!inComment && chLead === 60 /* < */ && TAG_START.test(raw)) {
       const stripped = stripTags(raw);
       jsxDepth = Math.max(0, jsxDepth + stripped.depth);
       inTag = stripped.open;
@@ -189,7 +193,7 @@ export function scanBody(table: LineTable, firstLine: number): BodyScan {
         issues.push(issue);
         sections.push(issue);
         open.push(issue);
-        const def = mentions.find((m) => m.range.line === line && m.range.column === titleCol);
+        const def = mentionAt(mentions, line, titleCol);
         if (def) def.kind = "definition";
       } else {
         sections.push(base);
@@ -336,6 +340,9 @@ function addTableRow(text: string, lineStart: number, header: string[] | undefin
 function parseBlockedBy(issue: Issue, field: Field, mentions: IdMention[]): void {
   const line = field.valueRange.line;
   const base = field.valueRange.column;
+  // This line's mentions by column, looked up once each (a line may hold thousands of IDs).
+  const onLine = new Map<number, IdMention>();
+  for (let i = mentions.length - 1; i >= 0 && mentions[i].range.line === line; i--) onLine.set(mentions[i].range.column, mentions[i]);
   const re = /[^,;\s]+(?:\s+[^,;\s]+)*/g;
   for (let m = re.exec(field.value); m; m = re.exec(field.value)) {
     // "CTO-WORK-004 and CTO-WORK-005" splits on "and" too.
@@ -346,13 +353,23 @@ function parseBlockedBy(issue: Issue, field: Field, mentions: IdMention[]): void
         const loc: Located = { value: token, range: lineRange(line, col, col + token.length) };
         if (ISSUE_ID_EXACT.test(token)) {
           issue.blockedBy.push(loc);
-          const men = mentions.find((x) => x.range.line === line && x.range.column === col);
+          const men = onLine.get(col);
           if (men) men.kind = "blocker";
         } else if (!NONE_VALUES.has(token.toLowerCase())) issue.blockedByJunk.push(loc);
       }
       col += part.length;
     }
   }
+}
+
+/**
+ * The mention at a position on the line just scanned. Mentions are collected line by line, so
+ * that line's are the last ones: searching from the end stays linear (searching from the start
+ * was quadratic: 2,000 issues blocked by the 50 before each took 47 s).
+ */
+function mentionAt(mentions: IdMention[], line: number, column: number): IdMention | undefined {
+  for (let i = mentions.length - 1; i >= 0 && mentions[i].range.line === line; i--) if (mentions[i].range.column === column) return mentions[i];
+  return undefined;
 }
 
 function collectMentions(raw: string, line: number, out: IdMention[]): void {

@@ -42,20 +42,46 @@ export interface Analysis extends SentenceView {
   cls: Record<CoreClass, number>;
   /** Does the sentence hold a class anywhere. */
   present: Uint8Array;
+  /** A pronoun came before anything it could refer to in the sentence: the verdict depends on the sentences before. */
+  needsContext: boolean;
 }
 
 /** Sentences longer than this are read in windows (keeps hostile one-line docs linear). */
 export const MAX_TOKENS = 400;
 
-export function analyze(text: string, from: number, to: number, lex: Lexicon, ctx: DriftContext): Analysis[] {
+/** @param full also analyse clauses when no frame can match (for explanations) */
+export function analyze(text: string, from: number, to: number, lex: Lexicon, ctx: DriftContext, full = false): Analysis[] {
   const all = tokenize(text, from, to);
-  if (all.length <= MAX_TOKENS) return [analyzeTokens(text, all, lex, ctx)];
+  if (all.length <= MAX_TOKENS) return [analyzeTokens(text, all, lex, ctx, full)];
   const out: Analysis[] = [];
-  for (let i = 0; i < all.length; i += MAX_TOKENS) out.push(analyzeTokens(text, all.slice(i, i + MAX_TOKENS), lex, ctx));
+  for (let i = 0; i < all.length; i += MAX_TOKENS) out.push(analyzeTokens(text, all.slice(i, i + MAX_TOKENS), lex, ctx, full));
   return out;
 }
 
-export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: DriftContext): Analysis {
+/** Can any claim frame match a sentence holding these classes (each of its needs present)? */
+export function anyFramePossible(lex: Lexicon, present: Uint8Array): boolean {
+  for (const c of lex.claims) {
+    next: for (const p of c.programs) {
+      for (const need of p.needs) {
+        let ok = false;
+        for (const x of need) if (present[x] === 1) {
+          ok = true;
+          break;
+        }
+        if (!ok) continue next;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Sentences analysed (for tests and the bench's per-sentence figure). */
+export const analyzeStats = { sentences: 0, tokens: 0 };
+
+export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: DriftContext, full = false): Analysis {
+  analyzeStats.sentences++;
+  analyzeStats.tokens += tokens.length;
   const C = lex.C;
   const n = tokens.length;
   const raw: number[][] = [];
@@ -112,6 +138,7 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
   // Entities and what pronouns refer to.
   const refersTo: (Entity | undefined)[] = new Array(n);
   let firstEntity: Entity | undefined;
+  let needsContext = false;
   const longest = (i: number, cls: number) => {
     const sp = raw[i];
     let e = -1;
@@ -154,6 +181,7 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
     let ref: Entity | undefined;
     // A reflexive or a subject refers to the subject of its sentence, else of the sentence
     // before; anything else to the entity named last.
+    if (!firstEntity) needsContext = true;
     if (reflexive || subjectPosition) ref = firstEntity ?? ctx.lastSubject ?? ctx.last;
     else ref = ctx.last;
     if (ref) {
@@ -179,12 +207,26 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
   }
 
   // Spans as compact arrays, class presence.
-  const spans: Int32Array[] = raw.map((r) => Int32Array.from(r));
+  const spans = raw;
   const present = new Uint8Array(lex.classNames.length);
-  for (const sp of spans) for (let j = 0; j < sp.length; j += 2) present[sp[j]] = 1;
-  const has = (i: number, cls: number) => {
+  // The classes the analysis asks about most (ids below 64: the core classes) as two bit masks
+  // per token, so `has` is one test instead of a scan.
+  const lo = new Uint32Array(n);
+  const hi = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
     const sp = spans[i];
-    if (!sp) return false;
+    for (let j = 0; j < sp.length; j += 2) {
+      const c = sp[j];
+      present[c] = 1;
+      if (c < 32) lo[i] |= 1 << c;
+      else if (c < 64) hi[i] |= 1 << (c - 32);
+    }
+  }
+  const has = (i: number, cls: number) => {
+    if (i < 0 || i >= n) return false;
+    if (cls < 32) return (lo[i] & (1 << cls)) !== 0;
+    if (cls < 64) return (hi[i] & (1 << (cls - 32))) !== 0;
+    const sp = spans[i];
     for (let j = 0; j < sp.length; j += 2) if (sp[j] === cls) return true;
     return false;
   };
@@ -208,6 +250,10 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
     return c[i] === 1;
   };
 
+  // Most sentences that name the candidate claim nothing (no frame has all it needs): they
+  // only update what "it" refers to, and their clauses are never looked at.
+  const possible = full || anyFramePossible(lex, present);
+
   // Clauses.
   const clauseOf = new Int32Array(n);
   const clauseType: ClauseType[] = ["main"];
@@ -230,7 +276,7 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
   clauseStart[0] = 1;
   const subjectish = (i: number) => has(i, C.candidate) || has(i, C.incumbent) || has(i, C.doc) || has(i, C.pronoun) || has(i, C.anaphor) || has(i, C.self);
   const verbish = (i: number) => has(i, C.be) || has(i, C.aux) || has(i, C.hedge) || has(i, C.negator);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; possible && i < n; i++) {
     const t = tokens[i];
     if (t.punct) {
       const w = t.w;
@@ -358,6 +404,7 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
     covered,
     cls: C,
     present,
+    needsContext,
   };
   return view;
 }

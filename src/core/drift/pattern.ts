@@ -111,6 +111,8 @@ export interface Program {
   markNeeds: number[][];
   /** Classes of the claim-phrase elements (to show the longest phrase they matched). */
   markClasses: Set<number>;
+  /** What a match can start with: a thread is only started on such a token (undefined: any). */
+  first?: { words: Set<string>; prefixes: string[]; exact: Set<string>; classes: Set<number> };
 }
 
 /** Resolves class names for the frame compiler; undefined for an unknown name. */
@@ -192,7 +194,56 @@ export function compileFrame(source: string, lookup: ClassLookup): Program {
   }
   if (consumers === 0) throw new PatternError(`frame '${source}' matches no words`);
   code.push({ op: Op.Match });
-  return { source, code, needs, markNeeds, markClasses };
+  return { source, code, needs, markNeeds, markClasses, first: firstConsumers(code) };
+}
+
+/** The words and classes the first consumed token of a match can have (undefined: anything). */
+export function firstConsumers(code: Instr[]): Program["first"] {
+  const out = { words: new Set<string>(), prefixes: [] as string[], exact: new Set<string>(), classes: new Set<number>() };
+  const seen = new Set<number>();
+  const stack = [0];
+  while (stack.length > 0) {
+    const pc = stack.pop()!;
+    if (seen.has(pc)) continue;
+    seen.add(pc);
+    const ins = code[pc];
+    switch (ins.op) {
+      case Op.Split:
+        stack.push(ins.x!, ins.y!);
+        break;
+      case Op.Jmp:
+        stack.push(ins.x!);
+        break;
+      case Op.Start:
+      case Op.NpEnd:
+      case Op.End:
+        stack.push(pc + 1);
+        break;
+      case Op.Tok:
+        for (const w of ins.word!.any) out.words.add(w);
+        out.prefixes.push(...ins.word!.prefixes);
+        for (const x of ins.word!.exact) out.exact.add(x);
+        break;
+      case Op.Cls:
+        for (const c of ins.classes!) out.classes.add(c);
+        for (const l of ins.lits!) out.words.add(l);
+        break;
+      default:
+        return undefined; // a gap or an empty match can start anywhere
+    }
+  }
+  return out;
+}
+
+function canStart(prog: Program, view: SentenceView, pos: number): boolean {
+  const f = prog.first;
+  if (!f) return true;
+  const t = view.tokens[pos];
+  if (f.words.has(t.w) || f.exact.has(t.raw)) return true;
+  for (const p of f.prefixes) if (t.w.startsWith(p)) return true;
+  const sp = view.spans[pos];
+  for (let j = 0; j < sp.length; j += 2) if (f.classes.has(sp[j])) return true;
+  return false;
 }
 
 // ------------------------------------------------------------------------------------------ the VM
@@ -201,7 +252,7 @@ export function compileFrame(source: string, lookup: ClassLookup): Program {
 export interface SentenceView {
   tokens: Tok[];
   /** spans[i]: [classId, end] pairs of every class phrase starting at token i. */
-  spans: Int32Array[];
+  spans: number[][];
   has(tokenIndex: number, classId: number): boolean;
   /** Token i starts a clause: 1 after punctuation, 2 at a conjunction or subordinator (gaps stop there). */
   clauseStart: Uint8Array;
@@ -233,6 +284,11 @@ interface Thread {
 }
 
 const ASIDE_MAX = 14;
+const QUEUES: Thread[][] = [];
+const STACK: Thread[] = [];
+const READY: Thread[] = [];
+let VISITED = new Int32Array(0);
+let STAMP = 0;
 
 /** Thread steps the VM took, for tests that prove the work grows linearly (not timed). */
 export const vmStats = { steps: 0 };
@@ -243,18 +299,22 @@ export function runFrame(prog: Program, view: SentenceView, from: number): Frame
   const { tokens } = view;
   const n = tokens.length;
   const code = prog.code;
-  const queues: Thread[][] = [];
-  for (let i = 0; i <= n + 1; i++) queues.push([]);
-  // visited[state] = position stamp + 1; a state is (pc, gap count, aside kind, aside count)
+  // Buffers live across calls: the queues are emptied as they are read, and `visited` is
+  // stamped with a number never used before, so nothing is cleared or allocated per call.
+  while (QUEUES.length <= n + 1) QUEUES.push([]);
+  const queues = QUEUES;
+  for (let i = from; i <= n + 1; i++) queues[i].length = 0;
+  // visited[state] = stamp; a state is (pc, gap count, aside kind, aside count)
   const W = (GAP_FILLER_MAX + 7) * 4 * (ASIDE_MAX + 2);
-  const visited = new Int32Array(code.length * W);
+  if (VISITED.length < code.length * W) VISITED = new Int32Array(code.length * W * 2);
+  const visited = VISITED;
   let best: FrameMatch | undefined;
   let pending = 0; // threads waiting in later queues
 
   const key = (t: Thread) => t.pc * W + (t.g * 4 + asideSlot(t.aside)) * (ASIDE_MAX + 2) + t.ga;
 
   for (let pos = from; pos <= n; pos++) {
-    if (best === undefined && pos < n) {
+    if (best === undefined && pos < n && canStart(prog, view, pos)) {
       queues[pos].push({ pc: 0, g: 0, aside: 0, ga: 0, start: pos, subj: -1, m0: -1, m1: -1 });
       pending++;
     }
@@ -264,11 +324,18 @@ export function runFrame(prog: Program, view: SentenceView, from: number): Frame
       if (best !== undefined && pending <= 0) break;
       continue;
     }
-    const stamp = pos + 1;
-    // Epsilon closure in priority order, with an explicit stack (no recursion).
-    const stack: Thread[] = [];
+    if (++STAMP > 0x7ffffff0) {
+      VISITED.fill(0);
+      STAMP = 1;
+    }
+    const stamp = STAMP;
+    // Epsilon closure in priority order, with an explicit stack (no recursion). A thread that
+    // takes one way is changed in place; only a fork allocates.
+    const stack = STACK;
+    const ready = READY;
+    stack.length = 0;
+    ready.length = 0;
     for (let li = list.length - 1; li >= 0; li--) stack.push(list[li]);
-    const ready: Thread[] = [];
     while (stack.length > 0) {
       const t = stack.pop()!;
       vmStats.steps++;
@@ -279,19 +346,31 @@ export function runFrame(prog: Program, view: SentenceView, from: number): Frame
       const ins = code[t.pc];
       switch (ins.op) {
         case Op.Split:
-          stack.push({ ...t, pc: ins.y! }, { ...t, pc: ins.x! });
+          stack.push({ ...t, pc: ins.y! });
+          t.pc = ins.x!;
+          stack.push(t);
           break;
         case Op.Jmp:
-          stack.push({ ...t, pc: ins.x! });
+          t.pc = ins.x!;
+          stack.push(t);
           break;
         case Op.Start:
-          if (pos === t.start && view.clauseStart[pos]) stack.push({ ...t, pc: t.pc + 1 });
+          if (pos === t.start && view.clauseStart[pos]) {
+            t.pc++;
+            stack.push(t);
+          }
           break;
         case Op.NpEnd:
-          if (pos >= n || tokens[pos].punct || view.npEnd(pos)) stack.push({ ...t, pc: t.pc + 1 });
+          if (pos >= n || tokens[pos].punct || view.npEnd(pos)) {
+            t.pc++;
+            stack.push(t);
+          }
           break;
         case Op.End:
-          if (pos >= n || tokens[pos].punct) stack.push({ ...t, pc: t.pc + 1 });
+          if (pos >= n || tokens[pos].punct) {
+            t.pc++;
+            stack.push(t);
+          }
           break;
         case Op.Gap:
           // Consuming comes second: prefer the shortest gap. Exit only with no aside open.

@@ -111,6 +111,7 @@ function pushWord(out: Tok[], text: string, s: number, e: number, code: boolean)
 
 /** Splits one word of lexicon data the way sentences are split ("go-to" -> go, to; "Case's" -> case, 's). */
 export function wordsOf(alternative: string): string[] {
+  if (/^[a-z0-9]+$/.test(alternative)) return [alternative]; // most lexicon words: nothing to split
   if (alternative.startsWith("'") || alternative.startsWith("\u2019")) return [alternative.replace(/\u2019/g, "'").toLowerCase()];
   if (!/[\p{L}\p{N}]/u.test(alternative)) return [alternative === "\u2013" ? "\u2014" : alternative];
   return tokenize(alternative).map((t) => t.w);
