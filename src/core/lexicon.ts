@@ -353,6 +353,26 @@ export function defaultLexiconSpec(): LexiconSpec {
   return (defaultSpec ??= defaultLexiconData as LexiconSpec);
 }
 
+/**
+ * The workspace lexicon for a lexicon text: compiled once per text (a few recent ones are kept,
+ * so the editor switching back and forth, or many workspaces sharing one, compile it once and
+ * share its sentence cache).
+ */
+const recent = new Map<string, { lexicon: Lexicon; problems: LexiconProblem[] }>();
+export function workspaceLexicon(text: string): { lexicon: Lexicon; problems: LexiconProblem[] } {
+  const hit = recent.get(text);
+  if (hit) {
+    recent.delete(text);
+    recent.set(text, hit);
+    return hit;
+  }
+  const merged = mergeLexicon(defaultLexiconSpec(), text);
+  const out = { lexicon: merged.lexicon ?? compileLexicon(merged.spec), problems: merged.problems };
+  recent.set(text, out);
+  if (recent.size > 8) recent.delete(recent.keys().next().value as string);
+  return out;
+}
+
 let defaultLexicon: Lexicon | undefined;
 export function getDefaultLexicon(): Lexicon {
   return (defaultLexicon ??= compileLexicon(defaultLexiconSpec()));
@@ -377,21 +397,21 @@ export interface LexiconProblem {
 const TOP_KEYS = ["version", "candidates", "classes", "claims", "qualifiers", "mentions", "disable"];
 const CLAIM_KEYS = ["id", "rule", "kind", "message", "frames", "phrases", "rewrite", "replacement", "conditional"];
 const CLAIM_RULES: RuleId[] = ["authority-drift", "readiness-claim"];
-const MAX_LEXICON_BYTES = 1024 * 1024;
+const MAX_LEXICON_BYTES = 512 * 1024;
 
 /**
  * Merges a workspace lexicon (YAML text) over a base: claims with a known id replace it, new ids
  * are added, class lists and candidates are appended, `disable` drops claims. Every problem is
  * located; lines come from one line table (never recounted from the start per error).
  */
-export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: LexiconSpec; problems: LexiconProblem[] } {
+export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: LexiconSpec; problems: LexiconProblem[]; lexicon?: Lexicon } {
   const problems: LexiconProblem[] = [];
   const lines = new LineTable(yamlText);
   const at = (offset: number) => lines.position(Math.max(0, Math.min(offset, yamlText.length)));
   const push = (message: string, node?: { range?: [number, number, number] | null } | null) =>
     problems.push({ message, ...at(node?.range?.[0] ?? 0) });
   if (yamlText.length > MAX_LEXICON_BYTES) {
-    push(`the lexicon is ${(yamlText.length / 1048576).toFixed(1)} MB, over the 1 MB limit: it was not read`);
+    push(`the lexicon is ${(yamlText.length / 1048576).toFixed(1)} MB, over the 512 KB limit: it was not read`);
     return { spec: base, problems };
   }
   const parsed = parseYamlSafely(yamlText, { uniqueKeys: true });
@@ -480,7 +500,7 @@ export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: Lexic
     const node = findString(root, p.where);
     problems.push({ message: `${p.where}: ${p.message}`, ...at(node?.range?.[0] ?? 0) });
   }
-  return { spec, problems };
+  return { spec, problems, lexicon: compiled };
 }
 
 type Push = (message: string, node?: { range?: [number, number, number] | null } | null) => void;

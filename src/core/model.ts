@@ -103,8 +103,8 @@ export interface PlanningDoc {
   /** The text as given (BOM removed; see `hadBom`). */
   text: string;
   hadBom: boolean;
-  /** "\r\n" when the file's first line break is CRLF, else "\n". */
-  eol: "\n" | "\r\n";
+  /** The file's first line break ("\n" when it has none), for text a fix inserts. */
+  eol: "\n" | "\r\n" | "\r";
   /** Line table over `text`. */
   lines: LineTable;
   frontmatter: Frontmatter;
@@ -114,6 +114,10 @@ export interface PlanningDoc {
   issues: Issue[];
   prose: ProseBlock[];
   mentions: IdMention[];
-  /** Why the doc could not be read as text (binary, too large); the rest is empty then. */
+  /** Why the doc could not be read as text (binary, too large, not UTF-8); the rest is empty then. */
   unreadable?: string;
+  /** Where the first bad byte is, when there is one. */
+  unreadableAt?: { line: number; column: number };
+  /** The unreadable file opens with a frontmatter fence: it is a planning doc (an error, not a skip). */
+  unreadableLooksPlanning?: boolean;
 }

@@ -2,10 +2,10 @@
 // incrementally: setting one doc re-parses only that doc and tells which docs' findings may
 // have changed, so the editor re-validates those and nothing else.
 import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
-import { compileLexicon, defaultLexiconSpec, getDefaultLexicon, mergeLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
+import { getDefaultLexicon, workspaceLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
 import type { Issue, PlanningDoc } from "./model";
 import { isPlanningDoc, parseDoc } from "./parse";
-import { parseWorkboard, type Workboard } from "./workboard";
+import { parseWorkboard, WORKBOARD_FILE, type Workboard } from "./workboard";
 
 export const LEXICON_FILE = ".cto/lexicon.yaml";
 
@@ -21,6 +21,10 @@ export class CtoWorkspace {
   workboard: Workboard | undefined;
   lexicon: Lexicon = getDefaultLexicon();
   lexiconProblems: LexiconProblem[] = [];
+  /** What discovery could not search (unreadable folders, the file cap): errors, never silent. */
+  searchProblems: { path: string; message: string }[] = [];
+  /** What discovery deliberately did not enter (symlinked folders): listed as skipped. */
+  notSearched: { path: string; reason: string }[] = [];
 
   private idDefs = new Map<string, IssueDef[]>();
   private refsTo = new Map<string, Set<string>>();
@@ -78,23 +82,30 @@ export class CtoWorkspace {
     return this.doneStamp;
   }
 
-  /** Sets WORKBOARD.yaml's text (undefined: the file is missing). Every doc may change. */
-  setWorkboard(text: string | undefined): Set<string> {
-    this.workboard = text === undefined ? undefined : parseWorkboard(text);
+  /** Sets WORKBOARD.yaml's text (undefined: the file is missing; `{ unreadable }`: present but not text). Every doc may change. */
+  setWorkboard(text: string | undefined | { unreadable: string }): Set<string> {
+    if (typeof text === "object") {
+      // An unreadable workboard is an error on it, never "no workboard" or an empty one.
+      this.workboard = parseWorkboard("");
+      this.workboard.errors.push({ message: `${WORKBOARD_FILE} cannot be read: ${text.unreadable}`, range: { line: 1, column: 1, endLine: 1, endColumn: 2 } });
+    } else this.workboard = text === undefined ? undefined : parseWorkboard(text);
     this.doneStamp++;
     this.graphCache = undefined;
     return new Set(this.docs.keys());
   }
 
-  /** Sets .cto/lexicon.yaml's text (undefined: built-in lexicon only). Every doc may change. */
-  setLexicon(text: string | undefined): Set<string> {
-    if (text === undefined) {
+  /** Sets .cto/lexicon.yaml's text (undefined: built-in lexicon only; `{ unreadable }`: an error). Every doc may change. */
+  setLexicon(text: string | undefined | { unreadable: string }): Set<string> {
+    if (typeof text === "object") {
+      this.lexicon = getDefaultLexicon();
+      this.lexiconProblems = [{ message: `${LEXICON_FILE} cannot be read: ${text.unreadable}`, line: 1, column: 1 }];
+    } else if (text === undefined) {
       this.lexicon = getDefaultLexicon();
       this.lexiconProblems = [];
     } else {
-      const merged = mergeLexicon(defaultLexiconSpec(), text);
-      this.lexicon = compileLexicon(merged.spec);
-      this.lexiconProblems = merged.problems;
+      const { lexicon, problems } = workspaceLexicon(text);
+      this.lexicon = lexicon;
+      this.lexiconProblems = problems;
     }
     return new Set(this.docs.keys());
   }

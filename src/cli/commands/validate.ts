@@ -17,7 +17,7 @@ import {
   type SeveritySetting,
   type ValidateOptions,
 } from "../../core";
-import { toRel, type Skipped } from "../../core/load";
+import { toRel, validatedDocs, type Skipped } from "../../core/load";
 import { VERSION_STRING } from "../version";
 import { UsageError, type CliIo } from "../io";
 
@@ -159,7 +159,7 @@ export async function runValidate(targets: string[], options: ValidateOptions, r
       if (only && !only.has(file)) continue;
       for (const f of list) run.findings.push({ ...f, relFile: rel(file) });
     }
-    for (const d of ws.planningDocs()) if (!only || only.has(d.path)) run.files.push(rel(d.path));
+    for (const d of validatedDocs(ws)) if (!only || only.has(d.path)) run.files.push(rel(d.path));
     for (const s of skippedDocs(ws)) if (!only || only.has(s.file)) run.skipped.push({ file: rel(s.file), reason: s.reason });
   }
   run.files.sort();
