@@ -4,7 +4,7 @@ export type * from "./model";
 export { parseDoc, isPlanningDoc, decodeText, MAX_DOC_BYTES } from "./parse";
 export { CtoWorkspace, sourceOf, LEXICON_FILE } from "./workspace";
 export { validateWorkspace, resolveOptions, compareFindings } from "./validate";
-export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, toRel, readText, type DiscoveredWorkspace, type Skipped } from "./load";
+export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, validatedDocs, toRel, readText, readTextOrWhy, type DiscoveredWorkspace, type Skipped } from "./load";
 export { parseWorkboard, WORKBOARD_FILE, type Workboard, type WorkItem } from "./workboard";
 export { buildGraph, dependencyOrder, compareIds, type DependencyGraph } from "./graph";
 export { RULES } from "./rules";

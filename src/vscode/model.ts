@@ -2,7 +2,7 @@
 // root, fed from disk and from open editor buffers, and kept current by a file watcher.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readText, toRel, WORKBOARD_FILE } from "../core";
+import { CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readTextOrWhy, toRel, WORKBOARD_FILE } from "../core";
 import { SKIP_DIRS } from "../core/load";
 import { vscodeFs } from "./fsAdapter";
 import type { Log } from "./log";
@@ -91,11 +91,11 @@ export class PlanningModel implements vscode.Disposable {
     this.apply(at.ws, at.rel, text);
   }
 
-  private apply(ws: CtoWorkspace, rel: string, text: string | undefined): void {
+  private apply(ws: CtoWorkspace, rel: string, text: string | undefined | { unreadable: string }): void {
     let affected: Set<string>;
     if (rel === WORKBOARD_FILE) affected = ws.setWorkboard(text);
     else if (rel === LEXICON_FILE) affected = ws.setLexicon(text);
-    else if (text === undefined) affected = ws.deleteDoc(rel);
+    else if (typeof text !== "string") affected = ws.deleteDoc(rel);
     else affected = ws.setDoc(rel, text);
     this.changeEmitter.fire({ ws, affected });
   }
@@ -108,7 +108,7 @@ export class PlanningModel implements vscode.Disposable {
       const d = decodeText(bytes);
       if (at.rel.endsWith(".md")) {
         this.changeEmitter.fire({ ws: at.ws, affected: at.ws.setDoc(at.rel, bytes) });
-      } else this.apply(at.ws, at.rel, "text" in d ? d.text : undefined);
+      } else this.apply(at.ws, at.rel, "text" in d ? d.text : { unreadable: d.unreadable }); // present but unreadable: an error, not "missing"
     } catch {
       this.apply(at.ws, at.rel, undefined);
     }
@@ -132,7 +132,7 @@ export class PlanningModel implements vscode.Disposable {
     }
     at.ws.files.add(at.rel);
     if (at.rel.endsWith(".md")) await this.reloadFromDisk(uri);
-    else this.apply(at.ws, at.rel, await readText(vscodeFs, uri.fsPath));
+    else this.apply(at.ws, at.rel, await readTextOrWhy(vscodeFs, uri.fsPath));
   }
 
   private relIn(root: string, uri: vscode.Uri): string | undefined {

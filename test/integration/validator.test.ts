@@ -85,6 +85,57 @@ suite("validator in the extension host", () => {
     await waitForDiagnostics(doc.uri, (ds) => !ds.some((x) => x.code === "authority-drift"));
   });
 
+  test("typing sentences of each cause gives the right diagnostic, and none for the accepted wordings", async () => {
+    const doc = await vscode.workspace.openTextDocument(uri(PRD));
+    const editor = await vscode.window.showTextDocument(doc);
+    const drift: [string, string, RegExp][] = [
+      // [text, rule, message] — one per cause of issue 10, in words of our own
+      ["Going forward, Case will handle all harness runs as our primary engine.", "authority-drift", /^claims Case takes over runs: 'handle all harness runs'/],
+      ["We trialled Case on the fixtures. It is now our go-to agent.", "authority-drift", /^claims It \(Case\) has default status: 'go-to agent'/],
+      ["It is not true that Case isn't our standard backend.", "authority-drift", /^claims Case has default status: 'standard backend'/],
+      ["Once the release is cut, Case becomes the default backend.", "authority-drift", /^claims Case has default status: 'default backend'/],
+      ["As agreed at standup, Case is production-ready.", "readiness-claim", /^claims Case is ready: 'production-ready'/],
+      ["Default backend: Case", "authority-drift", /^claims Case has default status: 'Default backend'/],
+    ];
+    const accepted = [
+      "Pi stays our default engine.",
+      "Nowhere does this plan say that Case is ready for production.",
+      "Case becomes the default backend only after the candidate-default gate passes.",
+      "The vendor says Case is GA.",
+      "Should Case become the primary engine?",
+      "Making Case the default was proposed and turned down.",
+    ];
+    const start = doc.lineCount - 1;
+    const lines = [...drift.map((d) => d[0]), ...accepted];
+    await editor.edit((b) => b.insert(new vscode.Position(start, 0), lines.map((l) => `${l}\n\n`).join("")));
+    const lineOf = (i: number) => start + 2 * i;
+    const diags = await waitForDiagnostics(doc.uri, (ds) => drift.every((_, i) => ds.some((d) => d.range.start.line === lineOf(i) && (d.code === "authority-drift" || d.code === "readiness-claim"))));
+    for (const [i, [text, rule, message]] of drift.entries()) {
+      const d = diags.filter((x) => x.range.end.line === lineOf(i) && (x.code === "authority-drift" || x.code === "readiness-claim"));
+      assert.strictEqual(d.length, 1, `${text}: ${d.map((x) => x.message).join(" | ")}`);
+      assert.strictEqual(d[0].code, rule, text);
+      assert.match(d[0].message, message);
+    }
+    for (let i = drift.length; i < lines.length; i++) {
+      const d = diags.filter((x) => x.range.start.line === lineOf(i) && (x.code === "authority-drift" || x.code === "readiness-claim"));
+      assert.deepStrictEqual(d.map((x) => x.message), [], `accepted: ${lines[i]}`);
+    }
+    // The hover on a drift diagnostic explains it: the lexicon entries, the frame, the rule.
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", doc.uri, new vscode.Position(lineOf(3), 10));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
+    assert.match(text, /why this is drift/);
+    assert.match(text, /lexicon entries: .*status: default/);
+    assert.match(text, /rule: asserted; 'Once the release is cut ,' is no evidenced gate/);
+    // For the record: the diagnostics and the hover in the real workbench.
+    const at = new vscode.Position(lineOf(3), 10);
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);
+    await sleep(300);
+    await vscode.commands.executeCommand("editor.action.showHover");
+    await sleep(800);
+    await screenshot("drift-causes-hover");
+  });
+
   test("applying the quick fix rewrites the claim and removes the diagnostic", async () => {
     const u = uri(DRIFT_NOTE);
     const doc = await vscode.workspace.openTextDocument(u);
