@@ -16,3 +16,5 @@ export { buildIssueTree, type IssueNode, type IssueTree, type TreeMode } from ".
 export { evaluateGates, currentGate, type EvidenceBundle, type GateState, type GateCondition, type GateStateName } from "./gates";
 export * from "./records";
 export { analyzeStats } from "./drift/analyze";
+export { findClaims, explainSentence, splitSentences } from "./drift";
+export { compileLexicon, defaultLexiconSpec, getDefaultLexicon } from "./lexicon";

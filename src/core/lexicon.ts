@@ -373,6 +373,17 @@ export function workspaceLexicon(text: string): { lexicon: Lexicon; problems: Le
   return out;
 }
 
+/** A lexicon with more candidates (from eligibility decisions), compiled once per base and names. */
+const withNames = new WeakMap<Lexicon, Map<string, Lexicon>>();
+export function candidatesLexicon(base: Lexicon, names: string[]): Lexicon {
+  const key = [...names].sort().join(",");
+  let m = withNames.get(base);
+  if (!m) withNames.set(base, (m = new Map()));
+  let lex = m.get(key);
+  if (!lex) m.set(key, (lex = compileLexicon(withCandidates(base.spec, names))));
+  return lex;
+}
+
 let defaultLexicon: Lexicon | undefined;
 export function getDefaultLexicon(): Lexicon {
   return (defaultLexicon ??= compileLexicon(defaultLexiconSpec()));

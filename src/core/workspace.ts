@@ -2,7 +2,7 @@
 // incrementally: setting one doc re-parses only that doc and tells which docs' findings may
 // have changed, so the editor re-validates those and nothing else.
 import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
-import { getDefaultLexicon, workspaceLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
+import { candidatesLexicon, getDefaultLexicon, workspaceLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
 import type { Issue, PlanningDoc } from "./model";
 import { isPlanningDoc, parseDoc } from "./parse";
 import { parseWorkboard, WORKBOARD_FILE, type Workboard } from "./workboard";
@@ -61,12 +61,30 @@ export class CtoWorkspace {
     const before = old ? sourceOf(old) : undefined;
     const after = sourceOf(doc);
     if (before !== after) for (const s of [before, after]) if (s && this.docs.has(s)) affected.add(s); // PRD status moves
+    // The engine an eligibility decision selects is a candidate too (CONTRACT §3): when that
+    // changes, every doc is read with the new candidate list.
+    if (this.noteSelected(path, selectedBackend(doc)) && !bulk) for (const d of this.docs.keys()) affected.add(d);
     return affected;
+  }
+
+  /** Backends selected by eligibility decisions, by doc. */
+  private selected = new Map<string, string>();
+  private lexiconText: string | undefined | { unreadable: string };
+
+  /** Records a doc's selected backend; true when the set of selected backends changed. */
+  private noteSelected(path: string, name: string | undefined): boolean {
+    const before = [...new Set(this.selected.values())].sort().join(",");
+    if (name) this.selected.set(path, name);
+    else this.selected.delete(path);
+    if ([...new Set(this.selected.values())].sort().join(",") === before) return false;
+    this.compileLexicon();
+    return true;
   }
 
   /** Removes a doc. The result includes the doc itself: validating it yields no findings, which clears what was reported on it. */
   deleteDoc(path: string): Set<string> {
     const affected = new Set<string>([path]);
+    if (this.noteSelected(path, undefined)) for (const d of this.docs.keys()) affected.add(d);
     const old = this.docs.get(path);
     if (old) this.unindex(old, affected);
     this.docs.delete(path);
@@ -96,6 +114,18 @@ export class CtoWorkspace {
 
   /** Sets .cto/lexicon.yaml's text (undefined: built-in lexicon only; `{ unreadable }`: an error). Every doc may change. */
   setLexicon(text: string | undefined | { unreadable: string }): Set<string> {
+    this.lexiconText = text;
+    this.compileLexicon();
+    return new Set(this.docs.keys());
+  }
+
+  /**
+   * The lexicon: built-in, then .cto/lexicon.yaml, then the candidates eligibility decisions
+   * select, all through LexiconSpec.candidates (withCandidates): the one entry point for names.
+   */
+  private compileLexicon(): void {
+    const text = this.lexiconText;
+    const extra = [...new Set(this.selected.values())];
     if (typeof text === "object") {
       this.lexicon = getDefaultLexicon();
       this.lexiconProblems = [{ message: `${LEXICON_FILE} cannot be read: ${text.unreadable}`, line: 1, column: 1 }];
@@ -107,7 +137,7 @@ export class CtoWorkspace {
       this.lexicon = lexicon;
       this.lexiconProblems = problems;
     }
-    return new Set(this.docs.keys());
+    if (extra.some((n) => !(this.lexicon.spec.candidates ?? []).includes(n))) this.lexicon = candidatesLexicon(this.lexicon, extra);
   }
 
   planningDocs(): PlanningDoc[] {
@@ -214,4 +244,15 @@ function doneSignature(doc: PlanningDoc): string {
 /** IDs and their blockers: what the dependency graph depends on. */
 function graphSignature(doc: PlanningDoc): string {
   return doc.issues.map((i) => `${i.id}<${i.blockedBy.map((b) => b.value).join(",")}`).join(";");
+}
+
+/** The backend an eligibility decision record selects (`Selected backend: case`), lower case. */
+function selectedBackend(doc: PlanningDoc): string | undefined {
+  if (doc.frontmatter.data?.record_type !== "eligibility-decision") return undefined;
+  for (const sec of doc.sections) {
+    const f = sec.fields.find((x) => x.key.toLowerCase() === "selected backend");
+    const v = f?.value.replace(/`/g, "").trim().toLowerCase();
+    if (v && /^[a-z0-9][\w.-]*$/.test(v)) return v;
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { explainSentence } from "../../src/core/drift";
+import { explainSentence, splitSentences } from "../../src/core/drift";
 import { getDefaultLexicon, type Lexicon } from "../../src/core/lexicon";
 import { parseDoc } from "../../src/core/parse";
 import { claimsOf } from "../../src/core/rules/wording";
@@ -147,4 +147,31 @@ export function report(r: Result, opts: { explain?: boolean; lexicon?: Lexicon }
     }
   }
   return lines.join("\n");
+}
+
+// ------------------------------------------------------------------ prose nobody here wrote
+
+export interface ProseResult {
+  files: number;
+  sentences: number;
+  findings: { file: string; line: number; rule: string; sentence: string; message: string; why: string }[];
+}
+
+/**
+ * Runs the detector over markdown files written by others (the docs inside node_modules): none
+ * of it is a planning doc of ours, so every finding is a false positive to look at.
+ */
+export function scoreProse(files: { path: string; text: string }[], lexicon: Lexicon = getDefaultLexicon()): ProseResult {
+  const out: ProseResult = { files: 0, sentences: 0, findings: [] };
+  for (const f of files) {
+    const doc = parseDoc(f.path, f.text);
+    if (doc.unreadable) continue;
+    out.files++;
+    for (const b of doc.prose) out.sentences += splitSentences(b.text).length;
+    for (const { block, hit } of claimsOf(doc, lexicon)) {
+      const [s, e] = blockRange(block, hit.sentence.start, hit.sentence.end);
+      out.findings.push({ file: f.path, line: doc.lines.position(s).line, rule: hit.claim.rule, sentence: doc.text.slice(s, e).replace(/\s+/g, " "), message: hit.message, why: hit.rule });
+    }
+  }
+  return out;
 }

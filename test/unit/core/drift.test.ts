@@ -5,6 +5,10 @@ import { tokenize } from "../../../src/core/drift/tokens";
 import { compileLexicon, defaultLexiconSpec, getDefaultLexicon, mergeLexicon, withCandidates } from "../../../src/core/lexicon";
 import { maskLine } from "../../../src/core/markdown";
 import { analyzeTokens } from "../../../src/core/drift/analyze";
+import Ajv from "ajv";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { DISCLAIMER, findings, fm, REPO, workspace } from "../helpers";
 
 function hits(sentence: string, lexicon = getDefaultLexicon()) {
   const text = maskLine(sentence, false).text;
@@ -94,6 +98,27 @@ describe("candidates", () => {
     const lex = compileLexicon(withCandidates(defaultLexiconSpec(), ["Orca"]));
     assert.deepEqual(claims("Orca is the default backend.", lex), ["default-backend"]);
     assert.deepEqual(claims("Orca is the default backend."), []);
+  });
+
+  it("the engine an eligibility decision selects is a candidate in every doc of the workspace", () => {
+    const files = (selected: string) => ({
+      "WORKBOARD.yaml": "docs: []\n",
+      "elig.md": `${fm({ name: "elig", record_type: "eligibility-decision" })}\n# Decision\n\n${DISCLAIMER}\n\nSelected backend: ${selected}\n`,
+      "note.md": `${fm({ name: "note" })}\n# Note\n\n${DISCLAIMER}\n\nOrca is the default backend.\n`,
+    });
+    const drift = (ws: ReturnType<typeof workspace>) => findings(ws).filter((f) => f.rule === "authority-drift" && f.file === "note.md");
+    assert.equal(drift(workspace(files("orca"))).length, 1);
+    assert.equal(drift(workspace(files("case"))).length, 0);
+    const ws = workspace(files("case"));
+    const affected = ws.setDoc("elig.md", files("orca")["elig.md"]);
+    assert.ok(affected.has("note.md"), "selecting another backend re-validates every doc");
+    assert.equal(drift(ws).length, 1);
+  });
+
+  it("the built-in lexicon is valid against schemas/lexicon.schema.json", () => {
+    const ajv = new Ajv({ strict: false });
+    const validate = ajv.compile(JSON.parse(readFileSync(path.join(REPO, "schemas", "lexicon.schema.json"), "utf8")));
+    assert.ok(validate(defaultLexiconSpec()), JSON.stringify(validate.errors));
   });
 
   it("a workspace lexicon adds candidates with `candidates:`", () => {
