@@ -45,7 +45,15 @@ export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContex
   const hits: ClaimHit[] = [];
   // With no candidate named before, a block without a subject or standalone claim word holds
   // nothing: one regex test decides (most prose ends here).
-  if (ctx.last === undefined && !lexicon.prefilter.quick.test(block.text)) return hits;
+  const pf = lexicon.prefilter;
+  if (!pf.quick.test(block.text)) {
+    // Nothing to judge here unless "it" may refer to the candidate named before.
+    if (ctx.last === undefined) return hits;
+    if (!(ctx.last.kind === "candidate" && pf.pronouns.test(block.text))) {
+      if (ctx.last.kind !== "candidate" || pf.others.test(block.text)) ctx.last = ctx.lastSubject = undefined;
+      return hits;
+    }
+  }
   // One scan of the block for the words a claim needs (a subject, a word that claims on its own,
   // a pronoun, another engine); sentences holding none are skipped without being read.
   const scan = prefilterScan(block.text, lexicon);
@@ -56,12 +64,20 @@ export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContex
     return hits;
   }
   const cache = sentenceCache(lexicon);
+  const cursor = { subjects: 0, standalone: 0, pronouns: 0, others: 0 };
   for (const sentence of splitSentences(block.text)) {
-    const within = (list: number[]) => hasIn(list, sentence.start, sentence.end);
-    const pronouns = within(scan.pronouns);
-    const named = within(scan.subjects);
-    if (!named && !within(scan.standalone) && !(ctx.last?.kind === "candidate" && pronouns)) {
-      if (within(scan.others)) ctx.last = ctx.lastSubject = undefined; // "Pi is fast. It is the default."
+    // sentences come in order: each list is walked once for the whole block
+    const within = (k: keyof Scan) => {
+      const list = scan[k];
+      let i = cursor[k];
+      while (i < list.length && list[i] < sentence.start) i++;
+      cursor[k] = i;
+      return i < list.length && list[i] < sentence.end;
+    };
+    const pronouns = within("pronouns");
+    const named = within("subjects");
+    if (!named && !within("standalone") && !(ctx.last?.kind === "candidate" && pronouns)) {
+      if (within("others")) ctx.last = ctx.lastSubject = undefined; // "Pi is fast. It is the default."
       continue;
     }
     // A sentence whose pronouns (if any) refer inside it reads the same wherever it stands: its
@@ -94,7 +110,7 @@ export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContex
     }
     hits.push(...found);
     if (cache.size >= SENTENCE_CACHE_MAX) cache.clear();
-    const entity = named || within(scan.others) || needsContext;
+    const entity = named || within("others") || needsContext;
     cache.set(needsContext ? ctxKey : text, { hits: found.map((h) => shiftHit(h, -sentence.start)), ...(entity && ctx.last ? { last: ctx.last, lastSubject: ctx.lastSubject } : {}) });
   }
   return hits;
@@ -120,14 +136,6 @@ function prefilterScan(text: string, lex: Lexicon): Scan {
     else out.others.push(m.index);
   }
   return out;
-}
-
-function hasIn(sorted: number[], from: number, to: number): boolean {
-  for (const x of sorted) {
-    if (x >= to) return false;
-    if (x >= from) return true;
-  }
-  return false;
 }
 
 const SENTENCE_CACHE_MAX = 20_000;

@@ -81,6 +81,8 @@ export interface Lexicon {
   prefixSingle: { prefix: string; cls: number; text: string }[];
   /** Several-word entries by a word their first element requires; `anyStart` holds the rest. */
   multi: Map<string, MultiEntry[]>;
+  /** The direct entries of `multi` again, by first and second word ("*": a second word with alternatives beyond plain words). */
+  pairs: Map<string, Map<string, MultiEntry[]>>;
   anyStart: MultiEntry[];
   claims: CompiledClaim[];
   /** A block can hold a claim only if one of these matches (see drift.ts). */
@@ -187,7 +189,19 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
   }
 
   const C = Object.fromEntries(CORE_CLASSES.map((n) => [n, classId.get(n)!])) as Record<CoreClass, number>;
-  const lex: Lexicon = { spec, classNames, classId, C, single, exactSingle, prefixSingle, multi, anyStart, claims, prefilter: undefined!, problems };
+  // Most phrases are decided by their first two words: index them by both, so a common first
+  // word ("the", "is") does not try every phrase it starts.
+  const pairs = new Map<string, Map<string, MultiEntry[]>>();
+  for (const [first, entries] of multi) {
+    const m = new Map<string, MultiEntry[]>();
+    for (const e of entries) {
+      const second = e.phrase[1];
+      const keys = e.direct && !second.optional && second.prefixes.length === 0 && second.exact.size === 0 ? [...second.any] : ["*"];
+      for (const k of keys) (m.get(k) ?? m.set(k, []).get(k)!).push(e);
+    }
+    pairs.set(first, m);
+  }
+  const lex: Lexicon = { spec, classNames, classId, C, single, exactSingle, prefixSingle, multi, pairs, anyStart, claims, prefilter: undefined!, problems };
   lex.prefilter = buildPrefilter(lex, compiled);
   return lex;
 }
@@ -300,10 +314,12 @@ export function spansAt(lex: Lexicon, tokens: { w: string; raw: string }[], i: n
   const x = lex.exactSingle.get(t.raw);
   if (x) for (const id of x) out.push(id, i + 1);
   for (const p of lex.prefixSingle) if (t.w.startsWith(p.prefix) && t.w.length > p.prefix.length) out.push(p.cls, i + 1);
-  const m = lex.multi.get(t.w);
-  if (m) {
+  const byNext = lex.pairs.get(t.w);
+  if (byNext) {
     const next = tokens[i + 1];
-    for (const e of m) {
+    const exact = next ? byNext.get(next.w) : undefined;
+    const rest = byNext.get("*");
+    for (const e of exact ? (rest ? [...exact, ...rest] : exact) : (rest ?? [])) {
       if (e.direct && !e.phrase[1].optional) {
         // the first word matched through the index; a wrong second word ends it here
         if (!next || !wordMatches(e.phrase[1], next as never)) continue;

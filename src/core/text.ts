@@ -14,12 +14,20 @@ export class LineTable {
   constructor(readonly text: string) {
     const starts = [0];
     const ends: number[] = [];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 || c === 13) {
+    if (text.indexOf("\r") === -1) {
+      // the common case: native indexOf over "\n" only
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
         ends.push(i);
-        if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
         starts.push(i + 1);
+      }
+    } else {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10 || c === 13) {
+          ends.push(i);
+          if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+          starts.push(i + 1);
+        }
       }
     }
     ends.push(text.length);

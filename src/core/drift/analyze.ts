@@ -213,11 +213,13 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
   // per token, so `has` is one test instead of a scan.
   const lo = new Uint32Array(n);
   const hi = new Uint32Array(n);
+  const multiWord = new Uint8Array(lex.classNames.length); // a class has a span of 2+ words here
   for (let i = 0; i < n; i++) {
     const sp = spans[i];
     for (let j = 0; j < sp.length; j += 2) {
       const c = sp[j];
       present[c] = 1;
+      if (sp[j + 1] > i + 1) multiWord[c] = 1;
       if (c < 32) lo[i] |= 1 << c;
       else if (c < 64) hi[i] |= 1 << (c - 32);
     }
@@ -238,6 +240,7 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
   };
   const coverCache = new Map<number, Uint8Array>();
   const covered = (i: number, cls: number) => {
+    if (multiWord[cls] === 0) return has(i, cls); // one-word spans cover only themselves
     let c = coverCache.get(cls);
     if (!c) {
       c = new Uint8Array(n);
