@@ -1,18 +1,23 @@
 // Harness benchmarks (issues 4 and 5): prints one JSON object with
 //   harness_overhead_ms      median wall time of a `fake` run minus its engine and test spans
-//   verify_mb_per_s          `cto verify` throughput on a bundle holding a 200 MB log
+//   verify_mb_per_s          `cto verify` throughput on a big bundle (every digest and the Ed25519
+//                            signature over all of them checked)
 //   verify_ratio_vs_openssl  that throughput / `openssl dgst -sha256` on the same files, same run
 //   fixtures_all_ms          median wall time of `cto fixtures` on the whole failure matrix
 //                            (a fresh `node cli.js` process each time, every row matched)
 //   evidence_read_ms         readEvidence() over the bundles of one whole-matrix run
+//   garbage_*                a `cto run` (own process) whose engine prints 10 MB of garbage lines:
+//                            wall ms, the harness's peak RSS, the bundle's size (issue 8 item 11)
+//   noline_*                 the same with 100 MB and no newline at all
 // Targets: overhead < 300 ms; ratio ≥ 0.8; fixtures_all_ms < 10000 (2-core machine).
 // Usage: node scripts/bench-harness.mjs [--runs N] [--mb N] [--fixture-runs N]
 // Also an optional section of `npm run bench` (scripts/bench.mjs imports the default export).
 import { build } from "esbuild";
-import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync, readdirSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { yamlAsData } from "./yaml-plugin.mjs";
@@ -28,6 +33,13 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
   const RUNS = runs;
   const MB = mb;
   const work = mkdtempSync(join(tmpdir(), "cto-bench-"));
+  // The bench's runs sign with a key of their own, never the user's (CTO_SIGNING_KEY is inherited
+  // by the `cto fixtures` processes too).
+  const keyBefore = process.env.CTO_SIGNING_KEY;
+  if (!keyBefore) {
+    process.env.CTO_SIGNING_KEY = join(work, "signing-key.pem");
+    writeFileSync(process.env.CTO_SIGNING_KEY, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  }
   try {
     // The harness core and the CLI, bundled as the CLI bundles them.
     const out = join(work, "harness.cjs");
@@ -95,24 +107,18 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-    // 2. verify on a bundle whose test.log is MB megabytes.
+    // 2. verify on a bundle whose patch.diff holds MB megabytes of new binary data (logs are
+    //    bounded, so a big bundle is a big change): an engine script writes the file.
+    const engines = join(work, "engines");
+    mkdirSync(engines);
+    chmodSync(work, 0o755);
+    chmodSync(engines, 0o755);
+    const writer = join(engines, "write-big");
+    writeFileSync(writer, `#!/usr/bin/env node\nconst fs=require("fs");fs.mkdirSync("src",{recursive:true});const fd=fs.openSync("src/big.bin","w");for(let i=0;i<${MB};i++)fs.writeSync(fd,require("crypto").randomBytes(1<<20));fs.closeSync(fd);\n`, { mode: 0o755 });
     const bigTask = join(work, "big.yaml");
-    writeFileSync(
-      bigTask,
-      [
-        "id: bench-big",
-        `repo: ${join(root, "fixtures/harness/repo")}`,
-        'allowed_files: ["src/**"]',
-        `test_command: ["${process.execPath}", "-e", "const b=require('crypto').randomBytes(1<<20);let n=${MB};const w=()=>{while(n>0){n--;if(!process.stdout.write(b))return process.stdout.once('drain',w)}};w()"]`,
-        "timeout_s: 60",
-        "test_timeout_s: 300",
-        "scenario:",
-        '  - write: { path: src/sub.js, content: "module.exports = (a, b) => a - b;\\n" }',
-        "",
-      ].join("\n"),
-    );
-    const big = await h.runTask({ engine: "fake", taskFile: bigTask, outDir: join(work, "big-runs") });
-    if (big.report.status !== "pass") throw new Error(`big run did not pass: ${JSON.stringify(big.report.blockers)}`);
+    writeFileSync(bigTask, [`id: bench-big`, `repo: ${join(root, "fixtures/harness/repo")}`, 'allowed_files: ["src/**"]', `test_command: ["${process.execPath}", "-e", ""]`, "timeout_s: 300", `engine_options: { command: ["${writer}"] }`, ""].join("\n"));
+    const big = await h.runTask({ engine: "codex", taskFile: bigTask, outDir: join(work, "big-runs"), expose: [engines] });
+    if (big.report.blockers.some((b) => b.id !== "missing_event")) throw new Error(`big run: ${JSON.stringify(big.report.blockers)}`);
     const files = [];
     const walk = (d) => {
       for (const n of readdirSync(d, { withFileTypes: true })) {
@@ -132,9 +138,33 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
       t = performance.now();
       const v = await h.verifyBundle(big.bundleDir);
       bestVerify = Math.min(bestVerify, performance.now() - t);
-      if (v.verdict !== "verified") throw new Error(`big bundle did not verify: ${JSON.stringify(v.problems)}`);
+      if (v.verdict !== "verified" || v.signature.state !== "trusted") throw new Error(`big bundle did not verify: ${JSON.stringify(v.problems)}`);
     }
     const mbps = bytes / 1e6 / (bestVerify / 1000);
+
+    // 3. Unbounded output: a hostile engine's 10 MB of garbage lines, and 100 MB without a newline,
+    //    each through `cto run` in its own process (peak RSS from a preload that reports it).
+    const preload = join(work, "rss.cjs");
+    writeFileSync(preload, `process.on("exit", () => process.stderr.write("\\nmaxrss_kb=" + process.resourceUsage().maxRSS + "\\n"));\n`);
+    const hostile = (name, body) => {
+      const exe = join(engines, name);
+      writeFileSync(exe, `#!/usr/bin/env node\n${body}\n`, { mode: 0o755 });
+      const t = join(work, `${name}.yaml`);
+      writeFileSync(t, [`id: ${name}`, `repo: ${join(root, "fixtures/harness/repo")}`, 'allowed_files: ["src/**"]', `test_command: ["${process.execPath}", "-e", ""]`, "timeout_s: 300", `engine_options: { command: ["${exe}"] }`, ""].join("\n"));
+      const outDir = join(work, `${name}-runs`);
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ["-r", preload, cli, "run", "--engine", "codex", "--task", t, "--out", outDir, "--expose", engines, "--json"], { encoding: "utf8", maxBuffer: 64 << 20 });
+      const wall = performance.now() - t0;
+      const rss = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
+      const bundle = JSON.parse(r.stdout).bundle;
+      let size = 0;
+      const sum = (d) => { for (const n of readdirSync(d, { withFileTypes: true })) { const p = join(d, n.name); if (n.isDirectory()) sum(p); else size += statSync(p).size; } };
+      sum(bundle);
+      return { wall: Math.round(wall), rssMb: Math.round(rss / 1024), bundleMb: Math.round((size / 1e6) * 10) / 10 };
+    };
+    log("hostile output: 10 MB of garbage lines, 100 MB without a newline");
+    const garbage = hostile("garbage", `const l="x".repeat(99)+"\\n";let s="";for(let i=0;i<1000;i++)s+=l;for(let i=0;i<100;i++)process.stdout.write(s);`);
+    const noline = hostile("noline", `const s="y".repeat(1<<20);let n=100;const w=()=>{while(n-->0){if(!process.stdout.write(s))return process.stdout.once("drain",w)}};w();`);
     const opensslMbps = bytes / 1e6 / (bestOpenssl / 1000);
     const result = {
       fixtures_all_ms: Math.round(median(fixtureWalls)),
@@ -146,17 +176,24 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
       openssl_mb_per_s: Math.round(opensslMbps),
       verify_ratio_vs_openssl: Math.round((mbps / opensslMbps) * 100) / 100,
       verify_bytes: bytes,
+      garbage_wall_ms: garbage.wall,
+      garbage_peak_rss_mb: garbage.rssMb,
+      garbage_bundle_mb: garbage.bundleMb,
+      noline_wall_ms: noline.wall,
+      noline_peak_rss_mb: noline.rssMb,
+      noline_bundle_mb: noline.bundleMb,
       runs: RUNS,
     };
     return result;
   } finally {
+    if (!keyBefore) delete process.env.CTO_SIGNING_KEY;
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** `npm run bench` section: fewer runs, same figures. */
 export default async function bench(ctx = {}) {
-  const figures = await measure({ runs: Math.max(3, ctx.runs ?? 3), mb: 200, fixtureRuns: Math.max(1, ctx.runs ?? 3), log: ctx.log ?? (() => {}) });
+  const figures = await measure({ runs: Math.max(3, ctx.runs ?? 3), mb: 100, fixtureRuns: Math.max(1, ctx.runs ?? 3), log: ctx.log ?? (() => {}) });
   return {
     figures,
     rows: [
@@ -165,11 +202,16 @@ export default async function bench(ctx = {}) {
       { key: "harness_overhead_ms", label: "harness overhead per run", unit: "ms", target: "< 300 ms" },
       { key: "verify_mb_per_s", label: "cto verify throughput", unit: "MB/s" },
       { key: "verify_ratio_vs_openssl", label: "verify / openssl", unit: "×", target: "≥ 0.8×" },
+      { key: "garbage_wall_ms", label: "engine printing 10 MB of garbage: cto run", unit: "ms" },
+      { key: "garbage_peak_rss_mb", label: "… peak RSS of the harness", unit: "MB" },
+      { key: "garbage_bundle_mb", label: "… bundle size", unit: "MB" },
+      { key: "noline_wall_ms", label: "engine printing 100 MB without a newline: cto run", unit: "ms" },
+      { key: "noline_peak_rss_mb", label: "… peak RSS of the harness", unit: "MB" },
     ],
   };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const result = await measure({ runs: arg("--runs", 7), mb: arg("--mb", 200), fixtureRuns: arg("--fixture-runs", 3), log: (m) => process.stderr.write(`${m}\n`) });
+  const result = await measure({ runs: arg("--runs", 7), mb: arg("--mb", 100), fixtureRuns: arg("--fixture-runs", 3), log: (m) => process.stderr.write(`${m}\n`) });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -20,10 +20,30 @@ export class UsageError extends Error {}
 
 export function nodeIo(): CliIo {
   return {
-    out: (l) => process.stdout.write(l + "\n"),
-    err: (l) => process.stderr.write(l + "\n"),
+    out: lineWriter(process.stdout),
+    err: lineWriter(process.stderr),
     cwd: process.cwd(),
     env: process.env,
+  };
+}
+
+/**
+ * Writes lines to a process stream whose reader may go away (`cto run … | head -1`):
+ * EPIPE (or any write error) closes it quietly and later lines are dropped. The
+ * command itself goes on (a run still writes its bundle) and its exit code stands.
+ */
+export function lineWriter(stream: NodeJS.WritableStream & { destroyed?: boolean }): (line: string) => void {
+  let closed = false;
+  stream.on("error", () => {
+    closed = true;
+  });
+  return (line) => {
+    if (closed || stream.destroyed) return;
+    try {
+      stream.write(line + "\n");
+    } catch {
+      closed = true;
+    }
   };
 }
 

@@ -3,7 +3,8 @@
 // comparison, and a gate passes only when every one of its conditions holds.
 //   gated-engine:        the admission record and the eligibility decision validate, the decision
 //                        selects case, and the matrix rows of engine_not_enabled, not_eligible and
-//                        self_approval are each reproduced by a fresh, verified bundle;
+//                        self_approval are each reproduced by a fresh, verified bundle (signed by
+//                        a trusted key; a gated engine's with OS isolation — unusableReason);
 //   artificial-fixture:  the matrix validates and every one of its rows is reproduced so;
 //   later gates:         name the runs they need (not recorded yet, so never passed).
 import type { PlanningDoc } from "./model";
@@ -30,10 +31,18 @@ export interface EvidenceBundle {
   taskId: string;
   status: "pass" | "fail" | "blocked" | "error";
   blockers: string[];
-  /** `cto verify` accepted every digest and the manifest. */
+  /** `cto verify` accepted every digest, the manifest and the signature (a key trusted here). */
   verified: boolean;
   /** The repo HEAD/tree still match and the bundle is within its maximum age. */
   fresh: boolean;
+  /** Who signed it, when a key trusted here did; absent: unsigned, untrusted or a bad signature. */
+  signer?: string;
+  /** The signature's state, to say why a bundle does not count (absent: not known). */
+  signature?: "trusted" | "untrusted" | "unsigned" | "bad";
+  /** The OS isolation the run had (report.json `isolation`); "none" never counts for a gated engine. */
+  isolation: string;
+  /** The run's engine is a gated one (report.json `engine.gated`). */
+  gated: boolean;
   /** The matrix row the run reproduced, when it came from `cto fixtures`. */
   fixture?: string;
   /** Whether that fixture run matched its expectation. */
@@ -94,7 +103,20 @@ function readRecords(ws: CtoWorkspace): Records {
   return r;
 }
 
-const usable = (b: EvidenceBundle) => b.verified && b.fresh;
+/**
+ * Why a bundle does not count as evidence, or undefined when it does: it must verify, be fresh,
+ * be signed by a trusted key, and — for a gated engine — have run with OS isolation.
+ */
+export function unusableReason(b: EvidenceBundle): string | undefined {
+  if (b.signature === "unsigned") return "unsigned";
+  if (b.signature === "untrusted") return "signed by an untrusted key";
+  if (!b.verified) return "failing verification";
+  if (!b.signer) return "not signed by a trusted key";
+  if (!b.fresh) return "stale";
+  if (b.gated && b.isolation === "none") return "run without OS isolation (a gated engine)";
+  return undefined;
+}
+const usable = (b: EvidenceBundle) => unusableReason(b) === undefined;
 /** The matrix rows (by blocker) that show the gate on the gated engine holds. */
 const GATING_BLOCKERS = ["engine_not_enabled", "not_eligible", "self_approval"];
 /** Matrix row names compare trimmed, case- and whitespace-insensitively. */
@@ -113,14 +135,18 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
     const mine = evidence.filter((b) => b.fixture !== undefined && rowKey(b.fixture) === rowKey(row.fixture));
     const hit = mine.find((b) => usable(b) && b.matched === true);
     const label = `matrix row '${row.fixture}'${row.blocker ? ` (${row.blocker})` : ""}`;
-    if (hit) return { ok: true, text: `${label} reproduced by a fresh, verified bundle`, link: { bundle: hit.path } };
-    const unusable = mine.filter((b) => !usable(b)).length;
+    if (hit) return { ok: true, text: `${label} reproduced by a fresh, verified, signed bundle${hit.signer ? ` (${hit.signer})` : ""}`, link: { bundle: hit.path } };
+    const why = new Map<string, number>();
+    for (const b of mine) {
+      const r = unusableReason(b);
+      if (r) why.set(r, (why.get(r) ?? 0) + 1);
+    }
     const mismatched = mine.filter((b) => usable(b) && b.matched !== true).length;
     const notes = [
-      ...(unusable > 0 ? [`${unusable} bundle(s) stale or failing verification do not count`] : []),
+      ...[...why].map(([r, n]) => `${n} bundle(s) ${r} do not count`),
       ...(mismatched > 0 ? [`${mismatched} fresh bundle(s) do not match the row`] : []),
     ];
-    return { ok: false, text: `needs a fresh, verified bundle reproducing ${label}${notes.length ? ` (${notes.join("; ")})` : ""}`, ...docLink(doc, { line: row.line, column: 1, endLine: row.line, endColumn: 2 }) };
+    return { ok: false, text: `needs a fresh, verified, signed bundle reproducing ${label}${notes.length ? ` (${notes.join("; ")})` : ""}`, ...docLink(doc, { line: row.line, column: 1, endLine: row.line, endColumn: 2 }) };
   };
 
   const conditionsFor = (id: GateId): GateCondition[] => {
@@ -148,12 +174,12 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
       case "copied-repo-fixture":
       case "disposable-sandbox-repo":
       case "owned-noncritical-repo":
-        return [{ ok: false, text: `needs fresh, verified pass bundles of case (cto run --engine case --enable-gated case) for every task of the ${id} task set (no task set is recorded yet)` }];
+        return [{ ok: false, text: `needs fresh, verified, signed pass bundles of case (cto run --engine case --enable-gated case) for every task of the ${id} task set (no task set is recorded yet)` }];
       case "candidate-default": {
         const out: GateCondition[] = [];
         for (const engine of COMPARED) {
           const has = good.some((x) => x.engine === engine && !x.fixture);
-          out.push({ ok: has, text: has ? `${engine}: fresh, verified bundles on the compared tasks` : `needs fresh, verified ${engine} bundles on the same tasks` });
+          out.push({ ok: has, text: has ? `${engine}: fresh, verified, signed bundles on the compared tasks` : `needs fresh, verified, signed ${engine} bundles on the same tasks` });
         }
         // `cto compare` writes comparison.json/.md; reading it back as evidence is not built yet
         // (docs/harness.md says what that needs), so this condition cannot hold today.

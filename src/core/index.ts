@@ -13,7 +13,7 @@ export { todayUtc, isValidDate } from "./rules/dates";
 export type { FsLike, EntryType } from "./fs";
 export { nodeFs } from "./nodeFs";
 export { buildIssueTree, type IssueNode, type IssueTree, type TreeMode } from "./issueTree";
-export { evaluateGates, currentGate, type EvidenceBundle, type GateState, type GateCondition, type GateStateName } from "./gates";
+export { evaluateGates, currentGate, unusableReason, type EvidenceBundle, type GateState, type GateCondition, type GateStateName } from "./gates";
 export * from "./records";
 export { analyzeStats } from "./drift/analyze";
 export { findClaims, explainSentence, splitSentences } from "./drift";

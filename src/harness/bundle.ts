@@ -8,9 +8,11 @@
 //   - report.md (listed in the manifest) states the "report core" digest: the
 //     sha256 of report.json's canonical JSON without `digests` and
 //     `manifest_sha256` (the two fields that depend on the manifest);
-//   - report.json must be byte-identical to its canonical serialization.
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { join, posix } from "node:path";
+//   - report.json must be byte-identical to its canonical serialization;
+//   - attestation.json (attest.ts) signs all of the above, SHA256SUMS and report.json included.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { listBundle } from "./bundleFs";
 import { fsyncDir, writeFileAtomic, faultHits, ArtifactWriteError, type Faults } from "./atomic";
 import { ARTIFACTS, type Report, blockerRow } from "./contract";
 import { sha256Hex } from "./digest";
@@ -35,7 +37,8 @@ export function reportCoreSha256(r: Report): string {
   return sha256Hex(reportCore(r));
 }
 
-function canonical(v: unknown): string {
+/** JSON with sorted keys (undefined members dropped): equal values, equal text. */
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
@@ -75,22 +78,10 @@ export function parseManifest(text: string): { entries: Map<string, string>; err
   return { entries, errors };
 }
 
-/** Every regular file below `dir`, bundle-relative (posix); symlinks and others are reported. */
+/** Every regular file below `dir`, bundle-relative (posix); symlinks and others are reported (bundleFs.ts). */
 export function listBundleFiles(dir: string): { files: string[]; odd: string[] } {
-  const files: string[] = [];
-  const odd: string[] = [];
-  const walk = (abs: string, rel: string) => {
-    for (const name of readdirSync(abs)) {
-      const a = join(abs, name);
-      const r = rel ? posix.join(rel, name) : name;
-      const st = lstatSync(a);
-      if (st.isDirectory()) walk(a, r);
-      else if (st.isFile()) files.push(r);
-      else odd.push(r);
-    }
-  };
-  walk(dir, "");
-  return { files: files.sort(), odd };
+  const l = listBundle(dir);
+  return { files: l.files.map((f) => f.rel), odd: l.odd.map((o) => o.rel) };
 }
 
 export interface TestSummary {
@@ -151,8 +142,10 @@ export class BundleWriter {
     readonly runsDir: string,
     readonly runId: string,
     readonly faults: Faults | undefined,
+    /** Owner tag ("<pid>.<start>-"): a killed harness's temp folder is recognized as dead and collected. */
+    tag = "",
   ) {
-    this.tmpDir = join(runsDir, TMP_PREFIX + runId);
+    this.tmpDir = join(runsDir, TMP_PREFIX + tag + runId);
     this.finalDir = join(runsDir, runId);
   }
 

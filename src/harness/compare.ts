@@ -11,6 +11,7 @@ import type { CtoEvent, Report } from "./contract";
 import { getEngine } from "./engines/registry";
 import { scanEvidence, type EvidenceEntry } from "./evidence";
 import { runTask, RunUsageError } from "./runner";
+import { checkEngineOptions } from "./engineOptions";
 import { loadTask, type Task } from "./task";
 import { verifyBundle } from "./verify";
 import { HARNESS_VERSION } from "./version";
@@ -101,6 +102,8 @@ export async function compareEngines(o: CompareOptions): Promise<{ comparison: C
   if (new Set(o.engines).size !== o.engines.length) throw new CompareUsageError("an engine is named twice");
   // Every task must parse before anything runs (loadTask throws TaskError with positions).
   const tasks: Task[] = o.tasks.map((t) => loadTask(resolve(cwd, t)));
+  // …and fit every engine it will run with: a typo in engine_options fails before the first run.
+  for (const t of tasks) for (const e of o.engines) checkEngineOptions(t, getEngine(e)!);
   if (new Set(tasks.map((t) => t.file)).size !== tasks.length) throw new CompareUsageError("a task file is named twice");
   const outDir = resolve(cwd, o.outDir);
   const runsDir = o.runsDir ? resolve(cwd, o.runsDir) : join(outDir, "runs");

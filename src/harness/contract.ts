@@ -66,6 +66,12 @@ export function outcomeOf(blockers: readonly Blocker[]): { status: RunStatus; ex
   return { status: first!.status, exit_code: first!.exit };
 }
 
+/** Blockers in the table's order (stable): `blockers[0]` is the one that decides the exit code. */
+export function sortBlockers(blockers: readonly Blocker[]): Blocker[] {
+  const rank = (b: Blocker) => BLOCKER_IDS.indexOf(b.id);
+  return blockers.map((b, i) => ({ b, i })).sort((x, y) => rank(x.b) - rank(y.b) || x.i - y.i).map((x) => x.b);
+}
+
 /** Artifact names (report.json `artifacts` keys) → bundle-relative paths. */
 export const ARTIFACTS = {
   report: "report.json",
@@ -77,10 +83,15 @@ export const ARTIFACTS = {
   raw_stdout: "raw/engine.stdout.log",
   raw_stderr: "raw/engine.stderr.log",
   manifest: "SHA256SUMS",
+  /** The DSSE-signed in-toto statement over every other file (attest.ts). */
+  attestation: "attestation.json",
 } as const;
 
-/** Files the manifest never lists: itself, and report.json (bound another way, see bundle.ts). */
-export const UNHASHED = new Set<string>([ARTIFACTS.manifest, ARTIFACTS.report]);
+/**
+ * Files the manifest never lists: itself, report.json (bound another way, see bundle.ts) and
+ * attestation.json (it signs SHA256SUMS and report.json, so it cannot be listed in either).
+ */
+export const UNHASHED = new Set<string>([ARTIFACTS.manifest, ARTIFACTS.report, ARTIFACTS.attestation]);
 
 export type EventSource = "harness" | "engine" | "approver" | "reviewer" | "tests";
 
@@ -107,7 +118,7 @@ export type IsolationKind = "bubblewrap" | "none";
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   run_id: string;
-  engine: { id: string; version: string | null; gated: boolean };
+  engine: { id: string; version: string | null; gated: boolean; home_seeded?: string[] };
   task: { id: string; path: string; sha256: string; repo: string };
   run_start: string;
   run_end: string;
@@ -117,6 +128,8 @@ export interface Report {
   status: RunStatus;
   exit_code: number;
   isolation: IsolationKind;
+  /** Bytes cut from bounded artifacts (artifact path → bytes not kept), when any were. */
+  cut?: Record<string, number>;
   artifacts: Record<string, string>;
   digests: Record<string, string>;
   freshness: {

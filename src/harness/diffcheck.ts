@@ -2,7 +2,7 @@
 // the repo boundary: a path that escapes the repo, a symlink pointing outside
 // it, or a write the engine itself reported outside the sandbox are all
 // `disallowed_file` — whatever the globs say.
-import { picomatch } from "../core/libs";
+import { compileAllowed } from "./allowed";
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ChangedFile } from "./contract";
@@ -19,7 +19,7 @@ export function inside(root: string, p: string): boolean {
 }
 
 export function checkChanges(workTree: string, changes: ChangedFile[], allowed: string[]): Violation[] {
-  const isAllowed = allowed.length ? picomatch()(allowed, { dot: true }) : () => false;
+  const decide = compileAllowed(allowed);
   const out: Violation[] = [];
   for (const c of changes) {
     const segs = c.path.split("/");
@@ -27,8 +27,14 @@ export function checkChanges(workTree: string, changes: ChangedFile[], allowed: 
       out.push({ path: c.path, reason: "path escapes the repo" });
       continue;
     }
-    if (!isAllowed(c.path)) {
-      out.push({ path: c.path, reason: allowed.length ? `not matched by allowed_files (${allowed.join(", ")})` : "allowed_files is empty: no change is allowed" });
+    const d = decide(c.path);
+    if (!d.allowed) {
+      const reason = d.by
+        ? `excluded by '${d.by}' in allowed_files (the last pattern that matches decides)`
+        : allowed.length
+          ? `not matched by allowed_files (${listed(allowed)})`
+          : "allowed_files is empty: no change is allowed";
+      out.push({ path: c.path, reason });
       continue;
     }
     if (c.mode === "120000") {
@@ -46,13 +52,20 @@ export function checkChanges(workTree: string, changes: ChangedFile[], allowed: 
   return out;
 }
 
+/** The patterns for a reason, cut to a readable length. */
+function listed(patterns: string[]): string {
+  const all = patterns.join(", ");
+  return all.length <= 200 ? all : `${all.slice(0, 200)}… (${patterns.length} patterns)`;
+}
+
 /**
  * A path an engine reported writing (relative to its cwd or absolute): does it
  * land outside the work tree, directly or through a symlinked directory?
  */
 export function reportedWriteEscapes(workTree: string, reported: string): string | undefined {
   const abs = isAbsolute(reported) ? reported : resolve(workTree, reported);
-  if (!inside(workTree, abs)) return "write outside the sandbox";
+  // Engines may report the work tree's real path (codex does): a sandbox reached through a link is still the sandbox.
+  if (!inside(workTree, abs) && !inside(realOr(workTree), abs)) return "write outside the sandbox";
   // Resolve the deepest existing ancestor through symlinks.
   let probe = abs;
   for (;;) {
@@ -73,4 +86,12 @@ export function reportedWriteEscapes(workTree: string, reported: string): string
     /* a dangling link is caught by the diff check */
   }
   return undefined;
+}
+
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }

@@ -2,22 +2,30 @@
 // verified now (never trusted from a previous look), newest first, and — when it is a run of a
 // failure-matrix fixture — which row it reproduces and whether it matches the DOC's row today.
 // Nothing is stored besides the bundles themselves: fixture and match are recomputed each time.
-import { existsSync, promises as fsp } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EvidenceBundle } from "../core";
-import { listBundleFiles, TMP_PREFIX } from "./bundle";
+import { TMP_PREFIX } from "./bundle";
+import { BUNDLE_LIMITS, listBundle, readRegularFile } from "./bundleFs";
 import { ARTIFACTS, type Report } from "./contract";
 import { isRowTask, listFixtureRows, type FixtureRow } from "./fixtures";
+import { loadTrustStore, type TrustStore } from "./keys";
 import { compareWithRow, packageFixturesDir, rowKey, type MatrixExpectation } from "./matrix";
-import { verifyBundle, type RepoState, type VerifyResult } from "./verify";
+import { verifyBundle, type RepoState, type SignatureSummary, type Verdict, type VerifyResult } from "./verify";
 
 export interface EvidenceEntry extends EvidenceBundle {
   runStart: string;
   runEnd: string;
   durationMs: number;
   exitCode: number;
-  /** verified: intact and fresh; tampered: fails integrity; stale: intact but not fresh; incomplete: no report.json. */
-  verdict: "verified" | "tampered" | "stale" | "incomplete";
+  /**
+   * verified: intact, signed by a trusted key and fresh; stale: all that but not fresh; tampered:
+   * fails integrity; unsigned / untrusted: intact but not signed by a key trusted here;
+   * incomplete: no report.json.
+   */
+  verdict: Verdict | "incomplete";
+  /** The signature as checked now (who signed, why trusted). */
+  signatureInfo: SignatureSummary;
   /** Why it is not verified (the first problem), when it is not. */
   reason?: string;
   /** Files in the bundle folder, bundle-relative (posix), sorted. */
@@ -31,6 +39,8 @@ export interface ReadEvidenceOptions {
   fixturesDir?: string;
   /** Maximum bundle age for `fresh` (verifyBundle's default, 30 days, when absent). */
   maxAgeDays?: number;
+  /** The keys whose signatures count (keys.ts loadTrustStore); default: the local key only. */
+  trust?: TrustStore;
 }
 
 /** One bundle as read, with its report (for callers that need more than the entry, e.g. compare). */
@@ -64,12 +74,13 @@ export async function scanEvidence(runsDir: string, opts: ReadEvidenceOptions = 
     }
   }
   const repoStates = new Map<string, Promise<RepoState>>();
+  const trust = opts.trust ?? loadTrustStore();
   const out: ScannedBundle[] = new Array(names.length);
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const i = next++;
-      out[i] = await readOne(join(dir, names[i]!), names[i]!, folders, opts, repoStates);
+      out[i] = await readOne(join(dir, names[i]!), names[i]!, folders, { ...opts, trust }, repoStates);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, names.length) }, worker));
@@ -85,12 +96,8 @@ function startedAt(e: EvidenceEntry): number {
 }
 
 async function readOne(dir: string, name: string, folders: FixtureRow[], opts: ReadEvidenceOptions, repoStates: Map<string, Promise<RepoState>>): Promise<ScannedBundle> {
-  let files: string[] = [];
-  try {
-    files = listBundleFiles(dir).files;
-  } catch {
-    /* unreadable folder: incomplete below */
-  }
+  const listing = listBundle(dir);
+  const files = listing.files.map((f) => f.rel);
   const blank: EvidenceEntry = {
     runId: name,
     path: dir,
@@ -100,26 +107,31 @@ async function readOne(dir: string, name: string, folders: FixtureRow[], opts: R
     blockers: [],
     verified: false,
     fresh: false,
+    isolation: "none",
+    gated: false,
     runStart: "",
     runEnd: "",
     durationMs: 0,
     exitCode: -1,
     verdict: "incomplete",
+    signatureInfo: { state: "unsigned", keyid: null, name: null, sources: [] },
     artifacts: files,
   };
-  if (!existsSync(join(dir, ARTIFACTS.report))) return { entry: { ...blank, reason: "no report.json: the run never committed a bundle here" } };
+  const hasReport = files.includes(ARTIFACTS.report) || listing.odd.some((o) => o.rel === ARTIFACTS.report);
+  if (!hasReport && listing.problems.length === 0) return { entry: { ...blank, reason: "no report.json: the run never committed a bundle here" } };
   let v: VerifyResult;
   try {
-    v = await verifyBundle(dir, { repoStates, ...(opts.maxAgeDays !== undefined ? { maxAgeDays: opts.maxAgeDays } : {}) });
+    v = await verifyBundle(dir, { repoStates, ...(opts.trust ? { trust: opts.trust } : {}), ...(opts.maxAgeDays !== undefined ? { maxAgeDays: opts.maxAgeDays } : {}) });
   } catch (e) {
     return { entry: { ...blank, reason: `cannot be verified: ${(e as Error).message}` } };
   }
   const first = v.problems[0];
   const reason = first ? `${first.file ? `${first.file}: ` : ""}${first.message}` : undefined;
   const r = v.report;
-  if (!r) return { entry: { ...blank, verdict: "tampered", ...(reason ? { reason } : {}) } };
+  if (!r) return { entry: { ...blank, verdict: "tampered", signatureInfo: v.signature, ...(reason ? { reason } : {}) } };
   const start = Date.parse(r.run_start);
   const end = Date.parse(r.run_end);
+  const intact = v.verdict === "verified" || v.verdict === "stale";
   const entry: EvidenceEntry = {
     runId: r.run_id,
     path: dir,
@@ -127,22 +139,29 @@ async function readOne(dir: string, name: string, folders: FixtureRow[], opts: R
     taskId: r.task.id,
     status: r.status,
     blockers: r.blockers.map((b) => b.id),
-    verified: v.verdict !== "tampered",
+    verified: intact,
     fresh: v.verdict === "verified",
+    ...(intact && v.signature.state === "trusted" && v.signature.name ? { signer: v.signature.name } : {}),
+    signature: v.signature.state,
+    isolation: r.isolation,
+    gated: r.engine.gated === true,
     runStart: r.run_start,
     runEnd: r.run_end,
     durationMs: Number.isFinite(start) && Number.isFinite(end) ? end - start : 0,
     exitCode: r.exit_code,
     verdict: v.verdict,
+    signatureInfo: v.signature,
     ...(reason ? { reason } : {}),
     artifacts: files,
   };
+  // A bundle is a row's evidence only for the row's task file as it is NOW (same path, same
+  // digest): a run of an edited task stops counting once the file changes back.
   const folder = folders.find((f) => typeof r.task.path === "string" && isRowTask(f, r.task.path, r.task.sha256));
   if (folder?.expect.row) {
     const row = opts.matrix?.find((m) => rowKey(m.row) === rowKey(folder.expect.row!));
     entry.fixture = row?.row ?? folder.expect.row;
     // Whether the outcome reproduces the doc's row; whether the bundle can be trusted is
-    // `verified`/`fresh` (the gates need both).
+    // `verified`/`fresh`/`signer` (the gates need all three).
     if (row) entry.matched = compareWithRow(row, { blocker: r.blockers[0]?.id ?? null, status: r.status, exit: r.exit_code, events: await eventTypes(dir) }).length === 0;
   }
   return { entry, report: r };
@@ -152,7 +171,7 @@ async function readOne(dir: string, name: string, folders: FixtureRow[], opts: R
 async function eventTypes(dir: string): Promise<string[]> {
   let text: string;
   try {
-    text = await fsp.readFile(join(dir, ARTIFACTS.events), "utf8");
+    text = (await readRegularFile(join(dir, ARTIFACTS.events), { maxBytes: BUNDLE_LIMITS.maxParsedBytes })).toString("utf8");
   } catch {
     return [];
   }

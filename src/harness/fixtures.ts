@@ -13,7 +13,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { yaml } from "../core/libs";
 import { BLOCKER_IDS, type BlockerId, type RunStatus } from "./contract";
+import { readRegularFileSync } from "./bundleFs";
 import { git } from "./git";
+import { TASK_LIMITS } from "./task";
 import type { RunOptions } from "./runner";
 
 export interface FixtureExpectation {
@@ -82,9 +84,10 @@ export function prepareFixtureRow(row: FixtureRow): PreparedRow {
     const { text, srcRepo } = gitDirtyTask(row);
     const repo = join(tmp, "repo");
     cpSync(srcRepo, repo, { recursive: true });
-    git(["init", "-q"], { cwd: repo });
-    git(["add", "-A"], { cwd: repo });
-    git(["commit", "-q", "-m", "fixture base"], { cwd: repo });
+    const g = { cwd: repo, gitDir: join(repo, ".git"), workTree: repo };
+    git(["init", "-q"], g);
+    git(["add", "-A"], g);
+    git(["commit", "-q", "-m", "fixture base"], g);
     appendFileSync(join(repo, "src", "add.js"), "// uncommitted edit\n");
     taskFile = join(tmp, "task.yaml");
     writeFileSync(taskFile, text);
@@ -110,8 +113,8 @@ export function prepareFixtureRow(row: FixtureRow): PreparedRow {
 const tempPrefix = (row: FixtureRow) => `cto-fixture-${row.name}-`;
 
 /** The task file a git-dirty row runs (its repo made at run time next to it), and the source repo. */
-function gitDirtyTask(row: FixtureRow): { text: string; srcRepo: string } {
-  const doc = yaml.parseDocument(readFileSync(row.taskFile, "utf8"));
+function gitDirtyTask(row: FixtureRow, text = readFileSync(row.taskFile, "utf8")): { text: string; srcRepo: string } {
+  const doc = yaml.parseDocument(text);
   const srcRepo = resolve(row.dir, String(doc.get("repo")));
   doc.set("repo", "./repo");
   return { text: doc.toString(), srcRepo };
@@ -119,13 +122,32 @@ function gitDirtyTask(row: FixtureRow): { text: string; srcRepo: string } {
 
 /**
  * How to recognize a bundle of this row from its report alone (`task.path`, `task.sha256`):
- * the row's own task.yaml; or, for a row whose task is written at run time (git-dirty), a
- * `task.yaml` in a temp folder named after the row whose content digest is that task's.
+ * the row's own task.yaml with the content it has NOW (a bundle of an edited task is not the
+ * row's evidence, even after the file is restored); or, for a row whose task is written at run
+ * time (git-dirty), a `task.yaml` in a temp folder named after the row whose content digest is
+ * the task that row writes today.
  */
 export function isRowTask(row: FixtureRow, taskPath: string, taskSha256: string): boolean {
-  if (resolve(taskPath) === resolve(row.taskFile)) return true;
+  if (resolve(taskPath) === resolve(row.taskFile)) return currentTaskSha256(row) === taskSha256;
   if (row.expect.setup !== "git-dirty") return false;
   const folder = dirname(taskPath).split(/[\\/]/).pop() ?? "";
   if (!folder.startsWith(tempPrefix(row)) || !taskPath.endsWith("task.yaml")) return false;
-  return createHash("sha256").update(gitDirtyTask(row).text).digest("hex") === taskSha256;
+  return currentTaskSha256(row) === taskSha256;
+}
+
+/** Per row object (one listFixtureRows call): the digest of the task a run of it uses today. */
+const taskDigests = new WeakMap<FixtureRow, string | null>();
+
+/** sha256 of the task file a run of this row uses, as it is now (null: unreadable). */
+function currentTaskSha256(row: FixtureRow): string | null {
+  if (taskDigests.has(row)) return taskDigests.get(row)!;
+  let hex: string | null = null;
+  try {
+    const bytes = readRegularFileSync(row.taskFile, { maxBytes: TASK_LIMITS.file_bytes, follow: true });
+    hex = createHash("sha256").update(row.expect.setup === "git-dirty" ? gitDirtyTask(row, bytes.toString("utf8")).text : bytes).digest("hex");
+  } catch {
+    hex = null; // an unreadable task file has no bundles
+  }
+  taskDigests.set(row, hex);
+  return hex;
 }

@@ -1,7 +1,11 @@
 // Gating for gated engines (case): enabled explicitly, AND admitted (a valid
-// source admission record whose `Integrity hash:` equals sha256 of the
-// configured executable), AND eligible (a decision selecting the engine, made
-// by someone other than that engine). Each refusal names the record and line.
+// source admission record binding the whole resolved command: its `Integrity
+// hash:` is the sha256 of the program's real file — links resolved — and any
+// argument the configured command adds must be listed exactly in its
+// `Admitted arguments:`), AND eligible (a decision selecting the engine, made
+// by someone other than that engine). Records come only from the workspace the
+// user configured, never from the task's own folder. Each refusal names the
+// record and line.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { findWorkspaceRoot, readGateRecords, type GateRecord, type GateRecords } from "./records";
@@ -31,7 +35,28 @@ export function decidedBySelf(decidedBy: string, engineId: string): boolean {
   return tokens.some((t, i) => selfNames.has(t) && tokens[i - 1] !== "not");
 }
 
-export function evaluateEligibility(engineId: string, executable: string | undefined, records: GateRecords, today = new Date()): EligibilityResult {
+/** The command as it will run: the program's real path and the arguments before the adapter's own. */
+export interface AdmittedCommand {
+  program?: string;
+  args: string[];
+}
+
+/** `Admitted arguments:` as an argv: a JSON array, or words (backticks and quotes stripped). */
+export function parseAdmittedArgs(v: string): string[] {
+  const t = v.trim().replace(/^`|`$/g, "");
+  if (t.startsWith("[")) {
+    try {
+      const a = JSON.parse(t);
+      if (Array.isArray(a) && a.every((x) => typeof x === "string")) return a;
+    } catch {
+      /* fall through: words */
+    }
+  }
+  return t === "" || /^(none|—|-)$/i.test(t) ? [] : t.split(/\s+/);
+}
+
+export function evaluateEligibility(engineId: string, command: AdmittedCommand, records: GateRecords, today = new Date()): EligibilityResult {
+  const executable = command.program;
   const reasons: string[] = [];
   const at = (r: GateRecord, field: string) => `${r.file}:${r.fields[field]?.line ?? 1}`;
   const complete = (r: GateRecord) => !records.problems.some((p) => p.file === r.file);
@@ -61,8 +86,14 @@ export function evaluateEligibility(engineId: string, executable: string | undef
   if (records.admissions.length === 0) reasons.push("no source admission record (record_type: source-admission) in the workspace");
   else if (usable.length === 0) reasons.push(`no valid source admission record (${records.problems.filter((p) => records.admissions.some((a) => a.file === p.file)).map((p) => `${p.file}:${p.line}: ${p.message}`).join("; ") || "all superseded or malformed"})`);
   else if (exeHash) {
-    admission = usable.find((r) => r.fields["Integrity hash"]!.value.toLowerCase() === exeHash);
-    if (!admission) reasons.push(`integrity hash mismatch: the configured executable ${executable} is ${exeHash}; admitted: ${usable.map((r) => `${r.fields["Integrity hash"]!.value} (${at(r, "Integrity hash")})`).join(", ")}`);
+    const hashed = usable.filter((r) => r.fields["Integrity hash"]!.value.toLowerCase() === exeHash);
+    if (!hashed.length) reasons.push(`integrity hash mismatch: the configured executable ${executable} is ${exeHash}; admitted: ${usable.map((r) => `${r.fields["Integrity hash"]!.value} (${at(r, "Integrity hash")})`).join(", ")}`);
+    // The whole command is admitted, not argv[0]: `sh -c <anything>` is not `sh`.
+    const want = JSON.stringify(command.args);
+    admission = hashed.find((r) => JSON.stringify(parseAdmittedArgs(r.fields["Admitted arguments"]?.value ?? "")) === want);
+    if (hashed.length && !admission) {
+      reasons.push(`the configured command adds arguments ${want} that no admission record admits (${hashed.map((r) => `${at(r, "Integrity hash")}: Admitted arguments ${JSON.stringify(parseAdmittedArgs(r.fields["Admitted arguments"]?.value ?? ""))}`).join("; ")})`);
+    }
   }
 
   // Eligibility decision: selects the engine, does not deny it, decided by someone else, dated.
@@ -87,9 +118,12 @@ export function evaluateEligibility(engineId: string, executable: string | undef
   return { ok, reasons: ok ? [] : reasons, admission: admission?.file, decision: decision?.file, workspace: records.root };
 }
 
-/** Finds the records (given dir, or the workspace above the task file) and evaluates them. */
-export function checkEligibility(engineId: string, executable: string | undefined, taskFile: string, recordsDir?: string): EligibilityResult {
-  const dir = recordsDir ?? findWorkspaceRoot(taskFile);
-  if (!dir) return { ok: false, reasons: ["no CTO child workspace (a folder with WORKBOARD.yaml) above the task file, and no --records given"] };
-  return evaluateEligibility(engineId, executable, readGateRecords(dir));
+/**
+ * Evaluates the records of the workspace the user configured: `recordsDir`, else the CTO
+ * child workspace of the caller's cwd. The task's folder and repo never contribute.
+ */
+export function checkEligibility(engineId: string, command: AdmittedCommand, o: { cwd: string; recordsDir?: string; exclude: string[] }): EligibilityResult {
+  const dir = o.recordsDir ?? findWorkspaceRoot(o.cwd);
+  if (!dir) return { ok: false, reasons: [`no CTO child workspace (a folder with WORKBOARD.yaml) at or above ${o.cwd}, and no --records given`] };
+  return evaluateEligibility(engineId, command, readGateRecords(dir, { exclude: o.exclude }));
 }

@@ -1,6 +1,8 @@
 // Thin, explicit git calls. Every call pins an environment that ignores the
 // user's and the system's git config (hooks, templates, autocrlf, signing), so a
-// run's evidence does not depend on who runs it.
+// run's evidence does not depend on who runs it. The harness only ever runs git
+// against git dirs it made itself (gitsource.ts): never inside a user's repo,
+// whose own .git/config git would honour.
 import { execFile, spawnSync } from "node:child_process";
 
 export class GitError extends Error {}
@@ -14,6 +16,7 @@ export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     LANG: "C",
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ATTR_NOSYSTEM: "1",
     GIT_TERMINAL_PROMPT: "0",
     GIT_AUTHOR_NAME: "cto-harness",
     GIT_AUTHOR_EMAIL: "harness@cto.invalid",
@@ -26,11 +29,16 @@ export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-const CONFIG = ["-c", "core.autocrlf=false", "-c", "core.symlinks=true", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "core.fsmonitor=false", "-c", "safe.directory=*"];
+const CONFIG = [
+  "-c", "core.autocrlf=false", "-c", "core.symlinks=true", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
+  "-c", "init.defaultBranch=main", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-c", "core.attributesFile=/dev/null",
+  "-c", "core.excludesFile=/dev/null", "-c", "core.pager=cat", "-c", "protocol.allow=never",
+];
 
 export interface GitOpts {
   cwd: string;
-  gitDir?: string;
+  /** Always a harness-owned git dir: with it explicit, git never discovers (and configures itself from) a user's repo. */
+  gitDir: string;
   workTree?: string;
   env?: NodeJS.ProcessEnv;
   input?: string | Buffer;
@@ -44,8 +52,7 @@ export function git(args: string[], o: GitOpts): string {
 }
 
 export function gitRaw(args: string[], o: GitOpts): Buffer {
-  const pre = [...CONFIG];
-  if (o.gitDir) pre.push("--git-dir", o.gitDir);
+  const pre = [...CONFIG, "--git-dir", o.gitDir];
   if (o.workTree) pre.push("--work-tree", o.workTree);
   const r = spawnSync("git", [...pre, ...args], { cwd: o.cwd, env: gitEnv(o.env), input: o.input, maxBuffer: 1024 * 1024 * 1024, timeout: 120_000 });
   if (r.error) throw new GitError(`git ${args[0]}: ${r.error.message}`);
@@ -53,16 +60,9 @@ export function gitRaw(args: string[], o: GitOpts): Buffer {
   return r.stdout;
 }
 
-/** `git status --porcelain` entries of a work tree, untracked files included. */
-export function statusEntries(o: GitOpts): string[] {
-  const out = git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none"], o);
-  return out.split("\0").filter(Boolean);
-}
-
 /** Async git (verify runs it alongside hashing, so the two overlap on two cores). */
 export function gitAsync(args: string[], o: GitOpts): Promise<string> {
-  const pre = [...CONFIG];
-  if (o.gitDir) pre.push("--git-dir", o.gitDir);
+  const pre = [...CONFIG, "--git-dir", o.gitDir];
   if (o.workTree) pre.push("--work-tree", o.workTree);
   return new Promise((resolve, reject) => {
     execFile("git", [...pre, ...args], { cwd: o.cwd, env: gitEnv(o.env), maxBuffer: 256 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {

@@ -1,11 +1,32 @@
 // The harness's public surface: what the CLI and the VS Code layer import.
 // Pure Node — never imports `vscode`.
 export { runTask, newRunId, RunUsageError, type RunOptions, type RunHooks, type RunResult } from "./runner";
-export { verifyBundle, VerifyUsageError, VERIFY_EXIT, DEFAULT_MAX_AGE_DAYS, type VerifyOptions, type VerifyResult, type VerifyProblem } from "./verify";
-export { loadTask, parseTask, TaskError, TASK_KEYS, type Task, type ScenarioStep } from "./task";
+export { verifyBundle, describeSignature, VerifyUsageError, VERIFY_EXIT, DEFAULT_MAX_AGE_DAYS, type VerifyOptions, type VerifyResult, type VerifyProblem, type Verdict, type SignatureSummary } from "./verify";
+export {
+  loadSigningKey,
+  loadTrustStore,
+  parseTrustedKeys,
+  signingKeyPath,
+  trustedKeyLine,
+  defaultKeyName,
+  shortKeyId,
+  SigningKeyError,
+  TRUSTED_KEYS_FILE,
+  type SigningKey,
+  type TrustStore,
+  type TrustedKey,
+  type TrustOptions,
+} from "./keys";
+export { pae, buildStatement, checkEnvelope, STATEMENT_TYPE, PREDICATE_TYPE, PAYLOAD_TYPE, type Statement, type Envelope, type SignatureState } from "./attest";
+export { BUNDLE_LIMITS, listBundle, readRegularFile, readRegularFileHead, UnsafeFileError, type BundleLimits } from "./bundleFs";
+export { loadTask, parseTask, TaskError, TASK_KEYS, TASK_DEFAULTS, TASK_LIMITS, type Task, type ScenarioStep, type TaskPositions } from "./task";
+export { compileAllowed, allowedPatternProblem, ALLOWED_LIMITS } from "./allowed";
+export { checkEngineOptions, engineOptionProblems } from "./engineOptions";
+export { checkTaskRepo, scanPlainFolder, REPO_LIMITS } from "./repocheck";
+export { defaultRunsDir } from "./runsdir";
 export { PolicyApprover, type Approver, type ApprovalRequest, type ApprovalDecision, type AskCallback } from "./approver";
 export { getEngine, listEngines, ENGINE_IDS } from "./engines/registry";
-export type { EngineAdapter, EngineSink, EngineSession, EngineLaunch, EngineProbe, EngineRunContext, Normalizer } from "./engines/types";
+export type { OptionSpec, EngineAdapter, EngineSink, EngineSession, EngineLaunch, EngineProbe, EngineRunContext, Normalizer } from "./engines/types";
 export { readGateRecords, findWorkspaceRoot, type GateRecords, type GateRecord } from "./records";
 export { evaluateEligibility, checkEligibility } from "./gating";
 export * from "./contract";

@@ -1,27 +1,60 @@
-// Child processes the harness owns: each runs in its own process group
-// (spawn detached → setsid), so a timeout or cancel can kill the whole tree with
-// one `process.kill(-pgid)`, SIGTERM first and SIGKILL after a grace period.
-// Nothing a run starts may outlive it: after a normal exit the group is swept too.
+// Child processes the harness owns. Each runs in its own process group (spawn
+// detached → setsid), carries a run marker in its environment, and is killed as
+// a tree: the group, every descendant found through /proc, and every process
+// that still carries the marker (a double fork + setsid leaves the group and the
+// parent chain, not its environment). Nothing a run starts may outlive it.
+//
+// Output is kept in memory, bounded (head and tail; the cut is said), and only
+// written to the bundle once every child is gone — a live engine can never
+// reach its own evidence. stdout lines are split in linear time after UTF-8
+// decoding that survives characters split across pipe chunks; an over-long line
+// is cut, never accumulated without bound.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, readdirSync, readFileSync, statSync, type WriteStream } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+
+export const MARKER_VAR = "CTO_RUN_MARKER";
+/** Node's timers overflow above this (they then fire at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface CaptureLimits {
+  /** Bytes kept from the start of a stream. */
+  head: number;
+  /** Bytes kept from its end, once the head is full. */
+  tail: number;
+  /** Longest stdout line handed to onStdoutLine (longer ones are cut). */
+  line: number;
+}
+
+export const DEFAULT_CAPTURE: CaptureLimits = { head: 8 * 1024 * 1024, tail: 1024 * 1024, line: 1024 * 1024 };
 
 export interface ProcSpec {
   argv: string[];
   cwd: string;
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   timeoutMs: number;
   /** Grace between SIGTERM and SIGKILL. */
   graceMs?: number;
-  /** "pipe" keeps stdin open for the adapter (approval replies); otherwise /dev/null. */
-  stdin?: "pipe" | "ignore" | Buffer | string;
-  /** Raw stdout/stderr are streamed here as they arrive (the bundle's raw/ logs). */
-  stdoutFile?: string;
-  stderrFile?: string;
-  /** Merge stderr into the stdout file (test.log is one interleaved stream). */
+  /** "pipe": the adapter speaks a protocol on stdin; a Buffer: exactly these bytes; otherwise /dev/null. */
+  stdin?: "pipe" | "ignore" | Buffer;
+  /** Run as this uid/gid (a root harness without bubblewrap drops root here). */
+  uid?: number;
+  gid?: number;
+  /** Merge stderr into the stdout capture (test.log is one interleaved stream). */
   mergeStderr?: boolean;
-  onStdoutLine?: (line: string) => void;
+  onStdoutLine?: (line: string, info: { truncated: boolean }) => void;
   signal?: AbortSignal;
+  /** Marker value set as CTO_RUN_MARKER in the child's env and swept for at the end. */
+  marker?: string;
+  limits?: CaptureLimits;
+}
+
+export interface Captured {
+  /** What was kept: the head, a line saying how much was cut, the tail. */
+  data: Buffer;
+  totalBytes: number;
+  cutBytes: number;
 }
 
 export interface ProcResult {
@@ -30,76 +63,160 @@ export interface ProcResult {
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   cancelled: boolean;
+  /** Why the caller's kill() was called, when it was (e.g. "stalled"). */
+  killedFor?: string;
   spawnError?: NodeJS.ErrnoException;
-  /** A raw log could not be written (disk full, fault injection). */
-  writeError?: Error;
   durationMs: number;
   pid: number | undefined;
-  /** true when no member of the process group survived the run. */
+  /** true when no member of the process group (nor marked process) survived the run. */
   groupGone: boolean;
+  stdout: Captured;
+  stderr: Captured;
 }
 
 export interface RunningProc {
-  child: ChildProcess;
+  child: ChildProcess | undefined;
   /** Writes to the child's stdin (only when stdin: "pipe"); silently drops after exit. */
   write(text: string): void;
-  kill(reason: "timeout" | "cancel"): void;
+  /** Stops the whole tree; `why` is recorded ("timeout" and "cancel" set their flags). */
+  kill(why: string): void;
   done: Promise<ProcResult>;
 }
 
 const SIGNUMS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 
+/** A byte stream kept as head + tail. */
+export class BoundedBuffer {
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private tail: Buffer[] = [];
+  private tailLen = 0;
+  total = 0;
+  constructor(private readonly limits: Pick<CaptureLimits, "head" | "tail">) {}
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.headLen < this.limits.head) {
+      const take = Math.min(chunk.length, this.limits.head - this.headLen);
+      this.head.push(chunk.subarray(0, take));
+      this.headLen += take;
+      chunk = chunk.subarray(take);
+      if (chunk.length === 0) return;
+    }
+    if (this.limits.tail <= 0) return;
+    this.tail.push(chunk);
+    this.tailLen += chunk.length;
+    while (this.tailLen - this.tail[0]!.length >= this.limits.tail) this.tailLen -= this.tail.shift()!.length;
+  }
+
+  result(): Captured {
+    let tail = Buffer.concat(this.tail);
+    if (tail.length > this.limits.tail) tail = tail.subarray(tail.length - this.limits.tail);
+    const cut = this.total - this.headLen - tail.length;
+    const parts = [...this.head];
+    if (cut > 0) parts.push(Buffer.from(`\n[cto: ${cut} bytes cut here; ${this.total} bytes in all]\n`));
+    parts.push(tail);
+    return { data: Buffer.concat(parts), totalBytes: this.total, cutBytes: cut };
+  }
+}
+
+/** Splits decoded text into lines in linear time, cutting lines above `max` characters. */
+export class LineSplitter {
+  private decoder = new StringDecoder("utf8");
+  private pending = "";
+  private dropping = false;
+  constructor(
+    private readonly max: number,
+    private readonly emit: (line: string, info: { truncated: boolean }) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.take(this.decoder.write(chunk));
+  }
+
+  end(): void {
+    this.take(this.decoder.end());
+    if (this.pending && !this.dropping) this.line(this.pending, false);
+    this.pending = "";
+    this.dropping = false;
+  }
+
+  private take(text: string): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) break;
+      const piece = text.slice(start, nl);
+      if (this.dropping) this.dropping = false;
+      else this.line(this.pending + piece, false);
+      this.pending = "";
+      start = nl + 1;
+    }
+    if (this.dropping) return;
+    this.pending += text.slice(start);
+    if (this.pending.length > this.max) {
+      this.line(this.pending.slice(0, this.max), true);
+      this.pending = "";
+      this.dropping = true;
+    }
+  }
+
+  private line(l: string, truncated: boolean): void {
+    const text = l.endsWith("\r") ? l.slice(0, -1) : l;
+    if (truncated) {
+      this.emit(text.length > this.max ? text.slice(0, this.max) : text, { truncated: true });
+      return;
+    }
+    if (text.length > this.max) this.emit(text.slice(0, this.max), { truncated: true });
+    else this.emit(text, { truncated: false });
+  }
+}
+
 export function startProc(spec: ProcSpec): RunningProc {
   const t0 = performance.now();
-  const outStream = spec.stdoutFile ? createWriteStream(spec.stdoutFile) : undefined;
-  const errStream = spec.mergeStderr ? outStream : spec.stderrFile ? createWriteStream(spec.stderrFile) : undefined;
-  let writeError: Error | undefined;
-  for (const s of new Set([outStream, errStream])) s?.on("error", (e) => (writeError ??= e));
-
-  const stdinMode = spec.stdin === "pipe" || Buffer.isBuffer(spec.stdin) || typeof spec.stdin === "string" ? "pipe" : "ignore";
+  const limits = spec.limits ?? DEFAULT_CAPTURE;
+  const out = new BoundedBuffer(limits);
+  const err = spec.mergeStderr ? out : new BoundedBuffer(limits);
+  const env = { ...spec.env, ...(spec.marker ? { [MARKER_VAR]: spec.marker } : {}) };
+  const stdinMode = spec.stdin === "pipe" || Buffer.isBuffer(spec.stdin) ? "pipe" : "ignore";
   let child: ChildProcess;
   try {
     child = spawn(spec.argv[0]!, spec.argv.slice(1), {
       cwd: spec.cwd,
-      env: spec.env ?? process.env,
+      env,
       detached: true, // own process group (and session): the unit we kill
       stdio: [stdinMode, "pipe", "pipe"],
+      ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
     });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return failedStart(err, t0, outStream, errStream);
+    return failedStart(e as NodeJS.ErrnoException, t0, out, err);
   }
   const pid = child.pid;
+  if (spec.marker && pid) markerSince.set(spec.marker, startTicks(pid));
   let timedOut = false;
   let cancelled = false;
+  let killedFor: string | undefined;
   let spawnError: NodeJS.ErrnoException | undefined;
   let exited = false;
 
   child.stdin?.on("error", () => {}); // EPIPE after the child exits is not our failure
-  if (stdinMode === "pipe" && spec.stdin !== "pipe") child.stdin!.end(spec.stdin as Buffer | string);
+  if (Buffer.isBuffer(spec.stdin)) child.stdin!.end(spec.stdin);
 
-  let pending = "";
+  const lines = spec.onStdoutLine ? new LineSplitter(limits.line, (l, info) => safeLine(spec.onStdoutLine!, l, info)) : undefined;
   child.stdout!.on("data", (chunk: Buffer) => {
-    outStream?.write(chunk);
-    if (spec.onStdoutLine) {
-      pending += chunk.toString("utf8");
-      let i: number;
-      while ((i = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, i);
-        pending = pending.slice(i + 1);
-        safeLine(spec.onStdoutLine, line);
-      }
-    }
+    out.push(chunk);
+    lines?.push(chunk);
   });
-  child.stderr!.on("data", (chunk: Buffer) => errStream?.write(chunk));
+  child.stderr!.on("data", (chunk: Buffer) => err.push(chunk));
 
-  const kill = (why: "timeout" | "cancel") => {
-    if (exited && !groupAlive(pid)) return;
+  const kill = (why: string) => {
+    if (exited && !treeAlive(pid, spec.marker)) return;
     if (why === "timeout") timedOut = true;
-    else cancelled = true;
-    terminateGroup(pid, spec.graceMs ?? 500);
+    else if (why === "cancel") cancelled = true;
+    killedFor ??= why;
+    terminateTree(pid, spec.marker, spec.graceMs ?? 500);
   };
-  const timer = setTimeout(() => kill("timeout"), Math.max(1, spec.timeoutMs));
+  const timer = setTimeout(() => kill("timeout"), Math.min(MAX_TIMER_MS, Math.max(1, spec.timeoutMs)));
   const onAbort = () => kill("cancel");
   spec.signal?.addEventListener("abort", onAbort, { once: true });
   if (spec.signal?.aborted) onAbort();
@@ -107,46 +224,43 @@ export function startProc(spec: ProcSpec): RunningProc {
   const done = new Promise<ProcResult>((resolveDone) => {
     let exitCode: number | null = null;
     let signal: NodeJS.Signals | null = null;
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      spawnError = e;
-    });
-    // 'exit' rather than 'close': a grandchild that escaped the group could hold the
-    // pipes open forever; we stop reading a bounded time after the exit instead.
-    child.on("exit", (code, sig) => {
-      exited = true;
-      exitCode = code;
-      signal = sig;
-      finish();
-    });
-    child.on("error", () => {
-      if (!exited && pid === undefined) finish();
-    });
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       spec.signal?.removeEventListener("abort", onAbort);
-      // Sweep the group: background children must not outlive the run.
-      killGroupNow(pid);
+      // Sweep: background children must not outlive the run.
+      killTreeNow(pid, spec.marker);
       const streamsClosed = Promise.all(
         [child.stdout, child.stderr].map(
           (s) =>
             new Promise<void>((r) => {
               if (!s || s.destroyed || s.readableEnded) return r();
+              // 'exit' rather than 'close': an escaped grandchild could hold the pipes open forever.
               const t = setTimeout(() => (s.destroy(), r()), 1000);
               s.once("close", () => (clearTimeout(t), r()));
             }),
         ),
       );
       void streamsClosed.then(async () => {
-        if (pending && spec.onStdoutLine) safeLine(spec.onStdoutLine, pending);
-        await closeStreams(outStream, errStream);
-        const groupGone = await waitGroupGone(pid, 2000);
-        const code = exitCode ?? (signal ? 128 + (SIGNUMS[signal] ?? 0) : spawnError ? null : null);
-        resolveDone({ exitCode: code, signal, timedOut, cancelled, spawnError, writeError, durationMs: performance.now() - t0, pid, groupGone });
+        lines?.end();
+        const groupGone = await waitTreeGone(pid, spec.marker, 2000);
+        if (spec.marker) markerSince.delete(spec.marker);
+        const code = exitCode ?? (signal ? 128 + (SIGNUMS[signal] ?? 0) : null);
+        resolveDone({ exitCode: code, signal, timedOut, cancelled, killedFor, spawnError, durationMs: performance.now() - t0, pid, groupGone, stdout: out.result(), stderr: err.result() });
       });
     };
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      spawnError = e;
+      if (pid === undefined) finish();
+    });
+    child.on("exit", (code, sig) => {
+      exited = true;
+      exitCode = code;
+      signal = sig;
+      finish();
+    });
   });
 
   return {
@@ -159,57 +273,55 @@ export function startProc(spec: ProcSpec): RunningProc {
   };
 }
 
-function safeLine(fn: (l: string) => void, line: string): void {
+function safeLine(fn: NonNullable<ProcSpec["onStdoutLine"]>, line: string, info: { truncated: boolean }): void {
   try {
-    fn(line.endsWith("\r") ? line.slice(0, -1) : line);
+    fn(line, info);
   } catch {
     /* an adapter's parse error is its own business: it records missing_event */
   }
 }
 
-function failedStart(err: NodeJS.ErrnoException, t0: number, ...streams: (WriteStream | undefined)[]): RunningProc {
-  const done = closeStreams(...streams).then(() => ({
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    cancelled: false,
-    spawnError: err,
-    durationMs: performance.now() - t0,
-    pid: undefined,
-    groupGone: true,
-  }));
-  return { child: undefined as unknown as ChildProcess, write() {}, kill() {}, done };
+function failedStart(e: NodeJS.ErrnoException, t0: number, out: BoundedBuffer, err: BoundedBuffer): RunningProc {
+  const done = Promise.resolve<ProcResult>({ exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: e, durationMs: performance.now() - t0, pid: undefined, groupGone: true, stdout: out.result(), stderr: err.result() });
+  return { child: undefined, write() {}, kill() {}, done };
 }
 
-async function closeStreams(...streams: (WriteStream | undefined)[]): Promise<void> {
-  await Promise.all(
-    [...new Set(streams)].map(
-      (s) => new Promise<void>((r) => (s && !s.closed ? s.end(() => r()) : r())),
-    ),
-  );
+/** When each live marker's first process started: marked processes can only have started since. */
+const markerSince = new Map<string, number>();
+
+function startTicks(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[19]) || 0;
+  } catch {
+    return 0;
+  }
 }
 
-/** SIGTERM to the group and every descendant now, SIGKILL after the grace period. */
-export function terminateGroup(pgid: number | undefined, graceMs: number): void {
+/** SIGTERM to the tree now, SIGKILL after the grace period. */
+export function terminateTree(pgid: number | undefined, marker: string | undefined, graceMs: number): void {
   if (!pgid) return;
-  signalTree(pgid, "SIGTERM");
-  setTimeout(() => killGroupNow(pgid), graceMs).unref();
+  signalTree(pgid, marker, "SIGTERM");
+  setTimeout(() => killTreeNow(pgid, marker), graceMs).unref();
 }
 
-/** SIGKILL to the group and to every descendant found through /proc (a child that setsid'd away). */
-export function killGroupNow(pgid: number | undefined): void {
+export function killTreeNow(pgid: number | undefined, marker?: string): void {
   if (!pgid) return;
-  signalTree(pgid, "SIGKILL");
+  signalTree(pgid, marker, "SIGKILL");
 }
 
-function signalTree(pgid: number, sig: NodeJS.Signals): void {
-  const pids = new Set<number>(descendants(pgid));
+function signalTree(pgid: number, marker: string | undefined, sig: NodeJS.Signals): void {
+  const procs = listProcs();
+  const pids = new Set<number>(descendants(procs, pgid));
+  for (const p of procs) if (p.pgrp === pgid) pids.add(p.pid);
+  if (marker) for (const p of marked(procs, marker)) pids.add(p);
   try {
     process.kill(-pgid, sig);
   } catch {
     /* group already gone */
   }
   for (const p of pids) {
+    if (p === process.pid) continue;
     try {
       process.kill(p, sig);
     } catch {
@@ -223,6 +335,8 @@ interface ProcStat {
   ppid: number;
   pgrp: number;
   state: string;
+  /** Start time in clock ticks since boot (a process's children never start earlier). */
+  start: number;
 }
 
 /** All processes, from /proc (Linux); empty elsewhere. */
@@ -240,7 +354,7 @@ export function listProcs(): ProcStat[] {
       const s = readFileSync(`/proc/${n}/stat`, "utf8");
       // comm may contain spaces and parens: fields start after the last ')'
       const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      out.push({ pid: Number(n), state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]) });
+      out.push({ pid: Number(n), state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), start: Number(rest[19]) });
     } catch {
       /* raced with exit */
     }
@@ -248,8 +362,7 @@ export function listProcs(): ProcStat[] {
   return out;
 }
 
-function descendants(root: number): number[] {
-  const procs = listProcs();
+function descendants(procs: ProcStat[], root: number): number[] {
   const kids = new Map<number, number[]>();
   for (const p of procs) {
     if (!kids.has(p.ppid)) kids.set(p.ppid, []);
@@ -267,8 +380,44 @@ function descendants(root: number): number[] {
   return out;
 }
 
-/** true while a live (non-zombie) process is still in the group. */
-export function groupAlive(pgid: number | undefined): boolean {
+/** Live processes whose environment carries the marker (only those started since the child: cheap). */
+function marked(procs: ProcStat[], marker: string): number[] {
+  const needle = Buffer.from(`${MARKER_VAR}=${marker}\0`);
+  const since = markerSince.get(marker) ?? 0;
+  const out: number[] = [];
+  for (const p of procs) {
+    if (p.state === "Z" || p.pid === process.pid || p.start < since) continue;
+    try {
+      if (readFileSync(`/proc/${p.pid}/environ`).includes(needle)) out.push(p.pid);
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
+/** Every live process carrying some run marker, with its value (leftovers.ts finds orphans of a dead harness). */
+export function markedProcesses(): { pid: number; marker: string }[] {
+  const needle = Buffer.from(`\0${MARKER_VAR}=`);
+  const out: { pid: number; marker: string }[] = [];
+  for (const p of listProcs()) {
+    if (p.state === "Z" || p.pid === process.pid) continue;
+    try {
+      const env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${p.pid}/environ`)]);
+      const i = env.indexOf(needle);
+      if (i < 0) continue;
+      const start = i + needle.length;
+      const end = env.indexOf(0, start);
+      out.push({ pid: p.pid, marker: env.subarray(start, end < 0 ? env.length : end).toString("utf8") });
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
+/** true while a live (non-zombie) process is in the group or carries the marker. */
+export function treeAlive(pgid: number | undefined, marker?: string): boolean {
   if (!pgid) return false;
   if (process.platform !== "linux") {
     try {
@@ -278,20 +427,22 @@ export function groupAlive(pgid: number | undefined): boolean {
       return false;
     }
   }
-  return listProcs().some((p) => p.pgrp === pgid && p.state !== "Z" && p.state !== "X");
+  const procs = listProcs();
+  if (procs.some((p) => p.pgrp === pgid && p.state !== "Z" && p.state !== "X")) return true;
+  return !!marker && marked(procs, marker).length > 0;
 }
 
-async function waitGroupGone(pgid: number | undefined, ms: number): Promise<boolean> {
+async function waitTreeGone(pgid: number | undefined, marker: string | undefined, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
-  while (groupAlive(pgid)) {
+  while (treeAlive(pgid, marker)) {
     if (Date.now() > end) return false;
-    killGroupNow(pgid);
+    killTreeNow(pgid, marker);
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;
 }
 
-/** Finds an executable on PATH (or checks a path with a slash against `cwd`). */
+/** Finds an executable on PATH (or checks a path with a slash against `cwd`). Runs nothing. */
 export function whichSync(cmd: string, cwd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const isExec = (p: string) => {
     try {
@@ -313,7 +464,7 @@ export function whichSync(cmd: string, cwd: string, env: NodeJS.ProcessEnv = pro
   return undefined;
 }
 
-/** Runs a short helper command synchronously (git, --version probes). */
+/** Runs a short helper command synchronously (never an engine or anything from a task). */
 export function runSync(argv: string[], cwd: string, env?: NodeJS.ProcessEnv, input?: string): { status: number | null; stdout: string; stderr: string; error?: Error } {
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd, env: env ?? process.env, encoding: "utf8", input, maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };

@@ -10,7 +10,7 @@ import { ADMISSION_FIELDS as CORE_ADMISSION_FIELDS, ELIGIBILITY_FIELDS, findFiel
 /** Required fields: the planning core's lists (the validator checks the same ones). */
 export const ADMISSION_FIELDS = CORE_ADMISSION_FIELDS;
 /** Optional on an admission: the record it replaces (updates keep previous and new ids). */
-export const ADMISSION_OPTIONAL = ["Previous source ID"] as const;
+export const ADMISSION_OPTIONAL = ["Previous source ID", "Admitted arguments"] as const;
 export const DECISION_FIELDS = [...ELIGIBILITY_FIELDS, "Decided on"] as const;
 
 export interface LocatedValue {
@@ -60,10 +60,20 @@ function isDir(p: string): boolean {
   }
 }
 
-export function readGateRecords(dir: string): GateRecords {
+export interface ReadRecordsOptions {
+  /** Folders whose docs never count (a task's own folder, its repo): records come only from the workspace. */
+  exclude?: string[];
+}
+
+/**
+ * Every gate record of the workspace at `dir`. A folder below it that holds its own
+ * WORKBOARD.yaml is another workspace, and its records are not this one's.
+ */
+export function readGateRecords(dir: string, o: ReadRecordsOptions = {}): GateRecords {
   const root = resolve(dir);
   const out: GateRecords = { root, admissions: [], decisions: [], problems: [] };
-  for (const file of walk(root)) {
+  const exclude = new Set((o.exclude ?? []).map((p) => resolve(p)).filter((p) => p !== root));
+  for (const file of walk(root, root, exclude)) {
     const rel = relative(root, file).split("\\").join("/");
     let bytes: Uint8Array;
     try {
@@ -98,7 +108,9 @@ export function readGateRecords(dir: string): GateRecords {
   return out;
 }
 
-function* walk(dir: string): Generator<string> {
+function* walk(dir: string, root: string, exclude: Set<string>): Generator<string> {
+  if (exclude.has(dir)) return;
+  if (dir !== root && existsSync(join(dir, "WORKBOARD.yaml"))) return;
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -107,7 +119,7 @@ function* walk(dir: string): Generator<string> {
   }
   for (const e of entries) {
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) yield* walk(join(dir, e.name));
+      if (!SKIP_DIRS.has(e.name)) yield* walk(join(dir, e.name), root, exclude);
     } else if (e.isFile() && e.name.endsWith(".md")) yield join(dir, e.name);
   }
 }

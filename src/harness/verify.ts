@@ -1,18 +1,26 @@
-// `cto verify`: is this bundle exactly what the harness wrote, and does it
-// still describe the repo? Integrity first (every digest recomputed, the
-// manifest covers every file and nothing else, report.json bound — see
-// bundle.ts), then internal consistency (status/exit code from the blockers,
-// the events agree), then freshness (repo HEAD and tree unchanged, not too old).
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+// `cto verify`: is this bundle exactly what the harness wrote, signed by a key we trust, and does
+// it still describe the repo? Integrity first (every digest recomputed, the manifest covers every
+// file and nothing else, report.json bound — see bundle.ts — and the DSSE signature over all of
+// it, attest.ts), then internal consistency (status/exit code from the blockers, the events
+// agree), and only for an intact bundle signed by a trusted key, freshness (repo HEAD and tree
+// unchanged, not too old): a planted bundle never gets us to look at the repo it names.
+// Every file is read through bundleFs.ts: regular files only, within size limits.
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CORE_LINE, listBundleFiles, parseManifest, reportCoreSha256, serializeReport } from "./bundle";
-import { ARTIFACTS, BLOCKER_IDS, EVENT_SCHEMA, outcomeOf, REPORT_SCHEMA, type Report } from "./contract";
-import { sha256File, sha256Hex } from "./digest";
-import { gitAsync } from "./git";
+import { checkEnvelope, statementProblems, type SignatureCheck, type SignatureState } from "./attest";
+import { CORE_LINE, parseManifest, reportCoreSha256, serializeReport } from "./bundle";
+import { BUNDLE_LIMITS, listBundle, readRegularFile, type BundleFile, type BundleLimits } from "./bundleFs";
+import { ARTIFACTS, BLOCKER_IDS, EVENT_SCHEMA, outcomeOf, REPORT_SCHEMA, UNHASHED, type Report } from "./contract";
+import { sha256Hex, sha256RegularFile } from "./digest";
+import { locateGit, readGitSource } from "./gitsource";
+import { loadTrustStore, shortKeyId, TRUSTED_KEYS_FILE, type TrustStore } from "./keys";
 import { plainTreeOf } from "./sandbox";
 
 /** Exit codes of `cto verify` (docs/harness.md). */
-export const VERIFY_EXIT = { verified: 0, internal: 1, usage: 2, tampered: 3, stale: 4 } as const;
+export const VERIFY_EXIT = { verified: 0, internal: 1, usage: 2, tampered: 3, stale: 4, unsigned: 5, untrusted: 6 } as const;
+
+/** In precedence order: the first that applies is the verdict. */
+export type Verdict = "tampered" | "unsigned" | "untrusted" | "stale" | "verified";
 
 export interface VerifyOptions {
   /** The repo to check freshness against; default: the report's task.repo when it exists. */
@@ -25,23 +33,38 @@ export interface VerifyOptions {
    * state (HEAD/tree, or a plain folder's tree) is computed once per map instead of per bundle.
    */
   repoStates?: Map<string, Promise<RepoState>>;
+  /** The keys whose signatures count (keys.ts loadTrustStore); default: the local key only. */
+  trust?: TrustStore;
+  /** Size and count limits for reading the bundle (default BUNDLE_LIMITS). */
+  limits?: BundleLimits;
 }
 
 export type RepoState = { kind: "git"; top: string; head?: string; tree?: string; dirty: number } | { kind: "plain"; tree: string };
 
 export interface VerifyProblem {
-  kind: "tampered" | "stale";
+  kind: Exclude<Verdict, "verified">;
   /** Bundle-relative file the problem is about, when there is one. */
   file?: string;
   message: string;
 }
 
+export interface SignatureSummary {
+  state: SignatureState;
+  /** The signing key (trusted), or the key the envelope names (untrusted, bad). */
+  keyid: string | null;
+  /** The trusted key's name (trusted only). */
+  name: string | null;
+  /** Why the key is trusted: "local key (<path>)", "<workspace>/.cto/trusted-keys:<line>". */
+  sources: string[];
+}
+
 export interface VerifyResult {
-  verdict: "verified" | "tampered" | "stale";
+  verdict: Verdict;
   exitCode: number;
   problems: VerifyProblem[];
   notes: string[];
   report?: Report;
+  signature: SignatureSummary;
   repoChecked: string | null;
   hashedBytes: number;
   durationMs: number;
@@ -51,31 +74,63 @@ export class VerifyUsageError extends Error {}
 
 export const DEFAULT_MAX_AGE_DAYS = 30;
 
+/** Who signed, for people: "signed by NAME (key 0123456789abcdef)", or why nobody we trust did. */
+export function describeSignature(s: SignatureSummary): string {
+  const id = s.keyid ? shortKeyId(s.keyid) : "";
+  switch (s.state) {
+    case "trusted":
+      return `signed by ${s.name} (key ${id})`;
+    case "untrusted":
+      return id ? `signed by an untrusted key ${id}` : "signed by no trusted key";
+    case "unsigned":
+      return "not signed";
+    case "bad":
+      return `bad signature${id ? ` (key ${id})` : ""}`;
+  }
+}
+
 export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Promise<VerifyResult> {
   const t0 = performance.now();
   const dir = resolve(bundleDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new VerifyUsageError(`${bundleDir} is not a folder`);
   if (o.repo && (!existsSync(o.repo) || !statSync(o.repo).isDirectory())) throw new VerifyUsageError(`--repo ${o.repo} is not a folder`);
+  const limits = o.limits ?? BUNDLE_LIMITS;
+  const trust = o.trust ?? loadTrustStore();
   const problems: VerifyProblem[] = [];
-  const notes: string[] = [];
+  const notes: string[] = trust.problems.map((p) => `trusted keys: ${p}`);
   const tamper = (message: string, file?: string) => problems.push({ kind: "tampered", message, ...(file ? { file } : {}) });
   let hashedBytes = 0;
+  let signature: SignatureSummary = { state: "unsigned", keyid: null, name: null, sources: [] };
   const done = (report?: Report, repoChecked: string | null = null): VerifyResult => {
-    const t = problems.some((p) => p.kind === "tampered");
-    const s = problems.some((p) => p.kind === "stale");
-    const verdict = t ? "tampered" : s ? "stale" : "verified";
-    return { verdict, exitCode: VERIFY_EXIT[verdict], problems, notes, report, repoChecked, hashedBytes, durationMs: performance.now() - t0 };
+    const order: Verdict[] = ["tampered", "unsigned", "untrusted", "stale"];
+    const verdict = order.find((k) => problems.some((p) => p.kind === k)) ?? "verified";
+    return { verdict, exitCode: VERIFY_EXIT[verdict], problems, notes, report, signature, repoChecked, hashedBytes, durationMs: performance.now() - t0 };
+  };
+
+  // What is there: regular files (with their identity), and anything else, which is refused.
+  const listing = listBundle(dir, limits);
+  listing.problems.forEach((m) => tamper(m));
+  listing.odd.forEach((f) => tamper(`${f.rel} is ${f.kind}, not a regular file (only regular files are read)`, f.rel));
+  const odd = new Set(listing.odd.map((f) => f.rel));
+  const byRel = new Map<string, BundleFile>(listing.files.map((f) => [f.rel, f]));
+  const path = (rel: string) => join(dir, ...rel.split("/"));
+  /** A parsed file's text; undefined when absent (odd files count as present), null when refused. */
+  const readText = async (rel: string): Promise<string | null | undefined> => {
+    const f = byRel.get(rel);
+    if (!f) return odd.has(rel) ? null : undefined;
+    try {
+      return (await readRegularFile(path(rel), { maxBytes: limits.maxParsedBytes, expect: f })).toString("utf8");
+    } catch (e) {
+      tamper(`${rel} ${(e as Error).message}`, rel);
+      return null;
+    }
   };
 
   // report.json: parses, is canonical, has the contract's shape.
-  let reportText: string;
+  const reportText = await readText(ARTIFACTS.report);
+  if (reportText === undefined) tamper("report.json is missing", ARTIFACTS.report);
+  if (typeof reportText !== "string") return done();
   let report: Report;
-  try {
-    reportText = readFileSync(join(dir, ARTIFACTS.report), "utf8");
-  } catch {
-    tamper("report.json is missing", ARTIFACTS.report);
-    return done();
-  }
   try {
     report = JSON.parse(reportText) as Report;
   } catch (e) {
@@ -89,33 +144,31 @@ export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Pr
   }
   if (serializeReport(report) !== reportText) tamper("report.json is not byte-identical to its canonical form (edited?)", ARTIFACTS.report);
 
-  // The repo check runs in child processes while the digests are computed.
-  const repo = o.repo ?? (existsSync(report.task.repo) ? report.task.repo : undefined);
-  const repoCheck = repo ? repoStaleness(resolve(repo), report, notes, o.repoStates).catch((e: Error) => [{ kind: "stale" as const, message: `the repo cannot be checked: ${e.message}` }]) : Promise.resolve([]);
-
   // SHA256SUMS, bound by report.json.
-  let manifestText: string;
-  try {
-    manifestText = readFileSync(join(dir, ARTIFACTS.manifest), "utf8");
-  } catch {
-    tamper("SHA256SUMS is missing", ARTIFACTS.manifest);
-    return done(report);
-  }
+  const manifestText = await readText(ARTIFACTS.manifest);
+  if (manifestText === undefined) tamper("SHA256SUMS is missing", ARTIFACTS.manifest);
+  if (typeof manifestText !== "string") return done(report);
   if (`${sha256Hex(manifestText)}` !== report.freshness.manifest_sha256) tamper("SHA256SUMS does not match report.json's freshness.manifest_sha256", ARTIFACTS.manifest);
   const { entries, errors } = parseManifest(manifestText);
   errors.forEach((m) => tamper(`SHA256SUMS ${m}`, ARTIFACTS.manifest));
 
   // Every file listed, nothing else; every digest recomputed.
-  const { files, odd } = listBundleFiles(dir);
-  odd.forEach((f) => tamper(`${f} is not a regular file`, f));
-  const present = new Set(files);
-  for (const f of files) if (f !== ARTIFACTS.report && f !== ARTIFACTS.manifest && !entries.has(f)) tamper(`${f} is not listed in SHA256SUMS (an added file)`, f);
-  for (const f of entries.keys()) if (!present.has(f)) tamper(`${f} is listed in SHA256SUMS but missing (a deleted file)`, f);
-  const toHash = [...entries.keys()].filter((f) => present.has(f));
-  const actual = await hashAll(toHash.map((f) => join(dir, ...f.split("/"))));
+  for (const f of byRel.keys()) if (!UNHASHED.has(f) && !entries.has(f)) tamper(`${f} is not listed in SHA256SUMS (an added file)`, f);
+  for (const f of entries.keys()) if (!byRel.has(f) && !odd.has(f)) tamper(`${f} is listed in SHA256SUMS but missing (a deleted file)`, f);
+  const toHash = [...entries.keys()].filter((f) => byRel.has(f));
+  const actual = await hashAll(toHash.map((f) => ({ path: path(f), file: byRel.get(f)! })), limits.maxFileBytes);
+  const now = new Map<string, string>([
+    [ARTIFACTS.report, sha256Hex(reportText)],
+    [ARTIFACTS.manifest, sha256Hex(manifestText)],
+  ]);
   toHash.forEach((f, i) => {
-    hashedBytes += actual[i]!.size;
-    if (actual[i]!.hex !== entries.get(f)) tamper(`${f} changed (its sha256 differs from SHA256SUMS)`, f);
+    const a = actual[i]!;
+    hashedBytes += a.size;
+    if (a.error) tamper(`${f} ${a.error}`, f);
+    else {
+      now.set(f, a.hex);
+      if (a.hex !== entries.get(f)) tamper(`${f} changed (its sha256 differs from SHA256SUMS)`, f);
+    }
   });
 
   // report.json's digests and artifacts agree with the manifest.
@@ -123,52 +176,75 @@ export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Pr
   for (const k of digestKeys) if (entries.get(k) === undefined || report.digests[k] !== `sha256:${entries.get(k)}`) tamper(`report.json's digest for ${k} disagrees with SHA256SUMS`, ARTIFACTS.report);
   for (const k of entries.keys()) if (!(k in report.digests)) tamper(`report.json has no digest for ${k}`, ARTIFACTS.report);
   const artifactPaths = new Set(Object.values(report.artifacts));
-  for (const p of artifactPaths) if (p !== ARTIFACTS.report && p !== ARTIFACTS.manifest && !entries.has(p)) tamper(`report.json names artifact ${p}, which SHA256SUMS does not list`, ARTIFACTS.report);
+  for (const p of artifactPaths) if (!UNHASHED.has(p) && !entries.has(p)) tamper(`report.json names artifact ${p}, which SHA256SUMS does not list`, ARTIFACTS.report);
   for (const k of entries.keys()) if (!artifactPaths.has(k)) tamper(`${k} is not one of report.json's artifacts`, ARTIFACTS.report);
 
   // report.json's remaining fields are bound through report.md's "Report core" line.
-  if (!present.has(ARTIFACTS.report_md)) tamper("report.md is missing, so report.json cannot be bound", ARTIFACTS.report_md);
-  else {
-    const m = CORE_LINE.exec(readFileSync(join(dir, ARTIFACTS.report_md), "utf8"));
+  const md = await readText(ARTIFACTS.report_md);
+  if (md === undefined) tamper("report.md is missing, so report.json cannot be bound", ARTIFACTS.report_md);
+  else if (md !== null) {
+    const m = CORE_LINE.exec(md);
     if (!m) tamper("report.md has no 'Report core' line", ARTIFACTS.report_md);
     else if (m[1] !== reportCoreSha256(report)) tamper("report.json's content differs from what report.md binds (Report core digest)", ARTIFACTS.report);
+  }
+
+  // The signature over all of it: checked against the trusted keys, then against the files.
+  const named = artifactPaths.has(ARTIFACTS.attestation);
+  const envelope = await readText(ARTIFACTS.attestation);
+  if (envelope === undefined) {
+    if (named) tamper("attestation.json is missing, yet report.json names it (the signature was removed)", ARTIFACTS.attestation);
+  } else if (envelope === null) signature = { ...signature, state: "bad" };
+  else {
+    if (!named) tamper("attestation.json is not one of report.json's artifacts", ARTIFACTS.attestation);
+    const c: SignatureCheck = checkEnvelope(envelope, trust);
+    signature = { state: c.state, keyid: c.keyid, name: c.name, sources: c.sources };
+    c.problems.forEach((m) => tamper(m, ARTIFACTS.attestation));
+    if (c.state === "trusted" && c.statement && c.problems.length === 0) statementProblems(c.statement, now, report).forEach((p) => tamper(p.message, p.file));
   }
 
   // Internal consistency.
   const expected = outcomeOf(report.blockers);
   if (expected.status !== report.status) tamper(`status '${report.status}' but the blockers make it '${expected.status}' (pass iff no blockers)`, ARTIFACTS.report);
   if (expected.exit_code !== report.exit_code) tamper(`exit_code ${report.exit_code} but the blockers make it ${expected.exit_code}`, ARTIFACTS.report);
-  if (present.has(ARTIFACTS.events)) eventProblems(readFileSync(join(dir, ARTIFACTS.events), "utf8"), report).forEach((m) => tamper(m, ARTIFACTS.events));
-  else if (!report.blockers.some((b) => b.id === "artifact_write_failed")) tamper("events.normalized.jsonl is missing", ARTIFACTS.events);
+  const events = await readText(ARTIFACTS.events);
+  if (typeof events === "string") eventProblems(events, report).forEach((m) => tamper(m, ARTIFACTS.events));
+  else if (events === undefined && !report.blockers.some((b) => b.id === "artifact_write_failed")) tamper("events.normalized.jsonl is missing", ARTIFACTS.events);
 
-  const repoProblems = await repoCheck;
   if (problems.length) return done(report);
+  if (signature.state === "unsigned") {
+    problems.push({ kind: "unsigned", file: ARTIFACTS.attestation, message: "the bundle is not signed (no attestation.json): anyone could have written it" });
+    return done(report);
+  }
+  if (signature.state !== "trusted") {
+    const id = signature.keyid ? `key ${shortKeyId(signature.keyid)}` : "a key it does not name";
+    problems.push({ kind: "untrusted", file: ARTIFACTS.attestation, message: `signed by ${id}, which is not trusted here (trust it by adding its \`cto key show\` line to ${TRUSTED_KEYS_FILE})` });
+    return done(report);
+  }
 
-  // Freshness: age, then the repo's HEAD and tree.
-  const now = o.now ?? new Date();
+  // Freshness, only now: age, then the repo's HEAD and tree.
+  const at = o.now ?? new Date();
   const maxAge = o.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS;
   const gen = Date.parse(report.freshness.generated_at);
-  const ageDays = (now.getTime() - gen) / 86_400_000;
+  const ageDays = (at.getTime() - gen) / 86_400_000;
   if (ageDays > maxAge) problems.push({ kind: "stale", message: `the bundle is ${ageDays.toFixed(1)} days old (max ${maxAge})` });
-  if (gen - now.getTime() > 5 * 60_000) problems.push({ kind: "stale", message: `the bundle claims to be generated in the future (${report.freshness.generated_at})` });
+  if (gen - at.getTime() > 5 * 60_000) problems.push({ kind: "stale", message: `the bundle claims to be generated in the future (${report.freshness.generated_at})` });
+  const repo = o.repo ?? (existsSync(report.task.repo) ? report.task.repo : undefined);
   if (!repo) notes.push(`repo ${report.task.repo} is not reachable: HEAD and tree were not checked (pass --repo)`);
-  else problems.push(...repoProblems);
+  else {
+    const repoProblems = await repoStaleness(resolve(repo), report, notes, o.repoStates).catch((e: Error) => [{ kind: "stale" as const, message: `the repo cannot be checked: ${e.message}` }]);
+    problems.push(...repoProblems);
+  }
   return done(report, repo ? resolve(repo) : null);
 }
 
+/** The repo's state now, read without running anything its config names (gitsource.ts). */
 async function repoState(repo: string, kind: "git" | "plain"): Promise<RepoState> {
   if (kind === "plain") return { kind, tree: await plainTreeOf(repo) };
-  let top = "";
-  let head: string | undefined;
-  let tree: string | undefined;
-  try {
-    [top = "", head, tree] = (await gitAsync(["rev-parse", "--show-toplevel", "HEAD^{commit}", "HEAD^{tree}"], { cwd: repo })).trim().split("\n");
-  } catch {
-    /* not a repo, or no commit */
-  }
-  if (!top || realpathSync(top) !== realpathSync(repo)) return { kind, top: "", dirty: 0 };
-  const dirty = (await gitAsync(["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd: repo })).split("\0").filter(Boolean).length;
-  return { kind, top, ...(head ? { head } : {}), ...(tree ? { tree } : {}), dirty };
+  const loc = locateGit(realpathSync(repo));
+  if (!loc) return { kind, top: "", dirty: 0 };
+  const s = readGitSource(loc);
+  if (!s.head) return { kind, top: "", dirty: 0 };
+  return { kind, top: loc.top, head: s.head, ...(s.tree ? { tree: s.tree } : {}), dirty: s.dirty.length };
 }
 
 async function repoStaleness(repo: string, r: Report, notes: string[], cache?: Map<string, Promise<RepoState>>): Promise<VerifyProblem[]> {
@@ -249,21 +325,21 @@ function eventProblems(text: string, r: Report): string[] {
   return out;
 }
 
-/** Hashes files concurrently (I/O overlaps; the hashing itself is OpenSSL's). */
-async function hashAll(paths: string[]): Promise<{ hex: string; size: number }[]> {
-  const out: { hex: string; size: number }[] = new Array(paths.length);
+/** Hashes files concurrently (I/O overlaps; the hashing itself is OpenSSL's); regular files only. */
+async function hashAll(files: { path: string; file: BundleFile }[], maxBytes: number): Promise<{ hex: string; size: number; error?: string }[]> {
+  const out: { hex: string; size: number; error?: string }[] = new Array(files.length);
   let next = 0;
   const worker = async () => {
-    while (next < paths.length) {
+    while (next < files.length) {
       const i = next++;
-      const p = paths[i]!;
+      const { path, file } = files[i]!;
       try {
-        out[i] = { hex: await sha256File(p), size: statSync(p).size };
-      } catch {
-        out[i] = { hex: "", size: 0 };
+        out[i] = await sha256RegularFile(path, { maxBytes, expect: file });
+      } catch (e) {
+        out[i] = { hex: "", size: 0, error: (e as Error).message };
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(4, paths.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(4, files.length) }, worker));
   return out;
 }

@@ -5,7 +5,7 @@ import { DriftHover } from "./driftHover";
 import { registerCommands } from "./commands";
 import { DiagnosticsFeature } from "./diagnostics";
 import { harnessCommands } from "./harness/commands";
-import { REPORT_SCHEME, ReportContent } from "./harness/report";
+import { ARTIFACT_SCHEME, ArtifactContent, REPORT_SCHEME, ReportContent } from "./harness/report";
 import { RunsView } from "./harness/runsView";
 import { HarnessService } from "./harness/service";
 import { CtoTaskProvider, TASK_TYPE } from "./harness/tasks";
@@ -69,7 +69,8 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
       harness.onDidChangeEvidence(() => gates.refresh()),
       new StatusBar(diagnostics, gates),
       vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
-      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, new ReportContent()),
+      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, new ReportContent((dir) => harness.verify(dir))),
+      vscode.workspace.registerTextDocumentContentProvider(ARTIFACT_SCHEME, new ArtifactContent()),
       // Register providers
       vscode.languages.registerCodeActionsProvider(PLANNING_FILES, new QuickFixProvider(diagnostics, model), {
         providedCodeActionKinds: QuickFixProvider.providedCodeActionKinds,

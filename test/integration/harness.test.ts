@@ -2,7 +2,9 @@
 // and from the Test Explorer, gated engines refused without the setting, the Evidence Runs view,
 // the report view, and the Stage Gates moving on evidence (and back when it is tampered with).
 import * as assert from "assert";
-import { readFileSync, writeFileSync } from "fs";
+import { spawnSync } from "child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import * as vscode from "vscode";
 import type { CtoApi } from "../../src/vscode/extension";
@@ -70,6 +72,11 @@ suite("harness in the extension host", () => {
     await waitFor(async () => (await f().runs.getChildren()).length >= before + 17, 20_000, "17 new bundles in the runs view");
     const items = (await f().runs.getChildren()).map((e) => f().runs.getTreeItem(e));
     assert.ok(items.filter((i) => /verified/.test(String(i.description))).length >= 17, items.map((i) => i.description).join(" | "));
+    // Each says who signed it (the host signs with the test run's key: the local key).
+    assert.ok(items.filter((i) => /· verified · signed by local key/.test(String(i.description))).length >= 17, items.map((i) => i.description).join(" | "));
+    const entry = f().harness.evidenceOf(f().model.workspaces()[0]).find((e) => e.fixture === "happy path")!;
+    assert.strictEqual(entry.signatureInfo.state, "trusted");
+    assert.match(String((f().runs.getTreeItem({ kind: "run", ws: f().model.workspaces()[0], entry }).tooltip as vscode.MarkdownString).value), /Signed by \*\*local key\*\* \(key `[0-9a-f]{16}`\), trusted by local key \(/);
   });
 
   test("the Stage Gates move on that evidence: gated-engine and artificial-fixture pass", async () => {
@@ -82,13 +89,36 @@ suite("harness in the extension host", () => {
     const happy = f().harness.evidenceOf(f().model.workspaces()[0]).find((e) => e.fixture === "happy path")!;
     await vscode.commands.executeCommand("cto.openReport", happy.path);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: "cto-report", path: path.join(happy.path, "report.md") }));
-    assert.match(doc.getText(), /^# PASS: add-subtract with fake/);
+    assert.match(doc.getText(), /^> \*\*Verified\*\* — signed by local key \(key [0-9a-f]{16}\), trusted by local key \(/);
+    assert.match(doc.getText(), /\n# PASS: add-subtract with fake\n/);
     assert.match(doc.getText(), /## Diff\n\n```diff\ndiff --git a\/src\/sub\.js b\/src\/sub\.js/);
     // Show the Evidence Runs view beside the rendered report.
     await vscode.commands.executeCommand("workbench.view.extension.cto");
     await vscode.commands.executeCommand("ctoRuns.focus");
     await sleep(3000);
     await screenshot("report-view");
+  });
+
+  test("a hostile bundle (a FIFO as patch.diff and as a log) opens in the report and artifact views without hanging, marked TAMPERED", async () => {
+    const happy = f().harness.evidenceOf(f().model.workspaces()[0]).find((e) => e.fixture === "happy path")!;
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "cto-hostile-")), "bundle");
+    cpSync(happy.path, dir, { recursive: true });
+    for (const file of ["patch.diff", "test.log"]) {
+      rmSync(path.join(dir, file));
+      assert.strictEqual(spawnSync("mkfifo", [path.join(dir, file)]).status, 0);
+    }
+    const report = await Promise.race([
+      vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: "cto-report", path: path.join(dir, "report.md") })),
+      sleep(15_000).then(() => { throw new Error("the report view hung on a FIFO"); }),
+    ]);
+    assert.match(report.getText(), /^> \*\*TAMPERED\*\* — signed by local key .*(patch\.diff|test\.log) is a FIFO, not a regular file/);
+    assert.match(report.getText(), /## Diff\n\n```diff\n\(patch\.diff is a FIFO, not a regular file\)/);
+    const log = await Promise.race([
+      vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: "cto-artifact", path: path.join(dir, "test.log") })),
+      sleep(15_000).then(() => { throw new Error("the artifact view hung on a FIFO"); }),
+    ]);
+    assert.match(log.getText(), /^test\.log cannot be shown: is a FIFO, not a regular file/);
+    rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 
   test("a tampered bundle un-passes its gate, visibly", async () => {

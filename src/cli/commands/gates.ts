@@ -3,7 +3,7 @@
 // each verified now.
 import * as path from "node:path";
 import { currentGate, evaluateGates } from "../../core";
-import { matrixFromDocs, packageFixturesDir, readEvidence, type EvidenceEntry } from "../../harness";
+import { loadTrustStore, matrixFromDocs, packageFixturesDir, readEvidence, TRUSTED_KEYS_FILE, type EvidenceEntry } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { loadWorkspacesAt } from "../workspaces";
 
@@ -11,8 +11,10 @@ const HELP = `usage: cto gates [PATH] [--runs DIR] [--fixtures DIR] [--max-age-d
 
 Computes the six stage gates (gated-engine … candidate-default) of the workspaces at, below
 or above PATH (default .) from the records and the evidence bundles. Every bundle is
-verified now; a gate is passed only on fresh, verified evidence, and a bundle that goes
-stale or fails verification un-passes it. Default status is earned, not assumed.
+verified now; a gate is passed only on fresh, verified evidence signed by a trusted key
+(this machine's, or one in the workspace's ${TRUSTED_KEYS_FILE}), and for a gated engine
+run with OS isolation; a bundle that goes stale or fails verification un-passes it.
+Default status is earned, not assumed.
 
   --runs DIR           evidence bundles (default: <workspace root>/.cto/runs)
   --fixtures DIR       fixture folders, to tell which matrix row a bundle reproduces
@@ -48,7 +50,8 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
     list.map(async (ws) => {
       const runsDir = values.runs ? path.resolve(io.cwd, values.runs) : path.join(ws.root, ".cto", "runs");
       const matrix = matrixFromDocs(ws.root, ws.planningDocs());
-      const evidence: EvidenceEntry[] = await readEvidence(runsDir, { matrix: matrix.rows, fixturesDir, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) });
+      const trust = loadTrustStore({ env: io.env, workspaceRoot: ws.root });
+      const evidence: EvidenceEntry[] = await readEvidence(runsDir, { matrix: matrix.rows, fixturesDir, trust, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) });
       const states = evaluateGates(ws, evidence);
       const count = (v: EvidenceEntry["verdict"]) => evidence.filter((e) => e.verdict === v).length;
       return {
@@ -56,7 +59,8 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
         runs: runsDir,
         current: currentGate(states)?.id ?? null,
         evidence_bundles: evidence.length,
-        evidence: { verified: count("verified"), stale: count("stale"), tampered: count("tampered"), incomplete: count("incomplete") },
+        evidence: { verified: count("verified"), stale: count("stale"), tampered: count("tampered"), unsigned: count("unsigned"), untrusted: count("untrusted"), incomplete: count("incomplete") },
+        trusted_keys: { count: trust.keys.length, files: trust.files, problems: trust.problems },
         gates: states.map((g) => ({
           id: g.id,
           state: g.state,
@@ -73,12 +77,13 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
   else {
     for (const w of out) {
       const e = w.evidence;
-      const note = w.evidence_bundles ? ` (${e.verified} verified, ${e.stale} stale, ${e.tampered} tampered, ${e.incomplete} incomplete)` : "";
+      const note = w.evidence_bundles ? ` (${e.verified} verified, ${e.stale} stale, ${e.tampered} tampered, ${e.unsigned} unsigned, ${e.untrusted} untrusted, ${e.incomplete} incomplete)` : "";
       io.out(`${w.root}  (current gate: ${w.current ?? "none — all passed"}; ${w.evidence_bundles} evidence bundle(s) in ${path.relative(io.cwd, w.runs) || "."}${note})`);
       for (const g of w.gates) {
         io.out(`  ${MARK[g.state]} ${g.id.padEnd(24)} ${g.summary}`);
         if (g.state === "open") for (const l of g.lacks) io.out(`      lacks: ${l}`);
       }
+      for (const p of w.trusted_keys.problems) io.out(`  note: trusted keys: ${p}`);
     }
   }
   return 0;

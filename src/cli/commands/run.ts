@@ -8,15 +8,21 @@ import { HARNESS_VERSION as VERSION } from "../../harness/version";
 const HELP = `usage: cto run --engine ID --task TASK.yaml [options]
 
 Runs one engine on a disposable copy of the task's repo and writes one evidence
-bundle (.cto/runs/<run_id>/ by default).
+bundle (<runs folder>/<run_id>/).
 
   --engine ID          fake | codex | pi | case (case is gated)
   --task FILE          the task file (YAML)
-  --out DIR            runs folder (default .cto/runs)
+  --out DIR            runs folder, outside the task's repo (default .cto/runs
+                       in the current folder; when that is inside the task's
+                       repo: the CTO child workspace's .cto/runs, else
+                       ~/.local/state/cto-workbench/runs; printed as a note)
   --enable-gated ID    enable a gated engine for this run (repeatable)
   --records DIR        folder with the gate records (default: the CTO child
                        workspace above the task file, i.e. the WORKBOARD.yaml folder)
   --isolation MODE     auto (default; required for gated engines) | required | none
+  --pass-env NAME      also pass this variable of your environment to the engine
+                       (repeatable; the engine otherwise gets an allow-list only)
+  --expose PATH        make PATH visible read-only inside the isolation (repeatable)
   --keep-sandbox       keep the sandbox folder after the run (debugging)
   --json               print the outcome as JSON
 
@@ -30,6 +36,8 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
     "enable-gated": { type: "string", multiple: true },
     records: { type: "string" },
     isolation: { type: "string" },
+    "pass-env": { type: "string", multiple: true },
+    expose: { type: "string", multiple: true },
     "keep-sandbox": { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -55,6 +63,8 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
       recordsDir: v.records as string | undefined,
       isolation: isolation as "auto" | "required" | "none" | undefined,
       env: io.env,
+      passEnv: v["pass-env"] as string[] | undefined,
+      expose: v.expose as string[] | undefined,
       keepSandbox: v["keep-sandbox"] === true,
     });
   } catch (e) {

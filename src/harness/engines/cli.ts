@@ -1,23 +1,15 @@
 // Shared helpers for adapters that run an external CLI (codex, pi, case).
-import { spawnSync } from "node:child_process";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Task } from "../task";
-import { whichSync } from "../proc";
-import type { EngineProbe } from "./types";
+import type { OptionSpec } from "./types";
+
+/** engine_options shared by the CLI adapters. */
+export const COMMAND_OPTION: OptionSpec = { type: "argv", description: "the command to run instead of the default (a relative path with a slash is relative to the task file)" };
+export const ARGS_OPTION: OptionSpec = { type: "argv", description: "extra arguments for the CLI, placed before the prompt (e.g. a model: [\"--model\", \"gpt-5.5\"])" };
+export const NETWORK_OPTION: OptionSpec = { type: "boolean", description: "false: no network for the engine under isolation (default true: its model provider is across the network)" };
 
 export function stringList(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
-}
-
-/** Is the CLI there, and which version? A missing CLI is provider_unavailable, never a crash. */
-export function probeCli(cmd: string[], env: NodeJS.ProcessEnv, versionArgs: string[] | null): EngineProbe {
-  const exe = whichSync(cmd[0]!, process.cwd(), env);
-  if (!exe) return { available: false, version: null, reason: `'${cmd[0]}' not found on PATH` };
-  if (!versionArgs) return { available: true, version: null, executable: exe };
-  const r = spawnSync(exe, [...cmd.slice(1), ...versionArgs], { env, encoding: "utf8", timeout: 10_000 });
-  if (r.error) return { available: false, version: null, executable: exe, reason: `'${exe}' cannot be run: ${r.error.message}` };
-  const first = `${r.stdout ?? ""}`.trim().split("\n")[0]?.trim();
-  return { available: true, version: r.status === 0 && first ? first.slice(0, 200) : null, executable: exe };
 }
 
 /** `command` env var: a JSON argv array or a single executable path. */
@@ -44,4 +36,20 @@ export function configuredCommand(task: Task, env: NodeJS.ProcessEnv, envVar: st
     return [exe!.includes("/") && !isAbsolute(exe!) ? resolve(dirname(task.file), exe!) : exe!, ...rest];
   }
   return envCommand(env[envVar]) ?? dflt;
+}
+
+/** engine_options.args: extra CLI arguments placed before the prompt (e.g. --model, -c key=value). */
+export function extraArgs(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Error("engine_options.args must be a list of strings");
+  return v as string[];
+}
+
+/** A version from a `--version` probe: stdout's first line, else stderr's (pi prints it there). */
+export function versionFrom(stdout: string, stderr: string): string | null {
+  for (const text of [stdout, stderr]) {
+    const first = text.split("\n").map((l) => l.trim()).find((l) => l.length > 0);
+    if (first) return first.slice(0, 200);
+  }
+  return null;
 }

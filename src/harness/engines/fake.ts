@@ -1,6 +1,11 @@
 // `fake`: a deterministic engine scripted by the task's scenario. What every
 // fixture uses. It runs `fakeEngineMain` as a real child (`node -e`), so the
 // harness exercises the same spawn/isolation/timeout path as for real engines.
+// The scenario travels as a file in the run's inputs folder (readable, not
+// writable, under isolation), never in the environment or argv: those are
+// capped by the OS (E2BIG), a file only by the task file's own size limit.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { HARNESS_VERSION } from "../version";
 import { fakeEngineMain } from "./fakeMain";
 import { looksLikeApproval, parseJsonLine, RESERVED_TYPES, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
@@ -11,6 +16,9 @@ function nodeBinary(): { bin: string; env: NodeJS.ProcessEnv } {
   return { bin: process.execPath, env: isElectron ? { ELECTRON_RUN_AS_NODE: "1" } : {} };
 }
 
+/** The scenario's file name in the run's inputs folder. */
+export const FAKE_SCENARIO_FILE = "fake.scenario.json";
+
 export const FAKE_SOURCE = `(${fakeEngineMain.toString()})()`;
 
 export const fakeEngine: EngineAdapter = {
@@ -18,18 +26,25 @@ export const fakeEngine: EngineAdapter = {
   gated: false,
   summary: "deterministic engine scripted by the task's scenario (fixtures and tests)",
   statePaths: [],
+  options: {
+    network: { type: "boolean", description: "true: the fake gets the network under isolation (default false; it never needs it)" },
+  },
   command: () => [nodeBinary().bin, "-e", "<fake engine>"],
-  probe: () => ({ available: true, version: HARNESS_VERSION, executable: process.execPath }),
+  versionArgs: null,
+  fixedVersion: HARNESS_VERSION,
   start(ctx) {
     const node = nodeBinary();
     const norm = createFakeNormalizer(ctx.sink);
+    const scenarioFile = join(ctx.inputs, FAKE_SCENARIO_FILE);
+    writeFileSync(scenarioFile, JSON.stringify(ctx.task.scenario));
     const pending: Promise<void>[] = [];
     return {
       launch: {
         argv: [node.bin, "-e", FAKE_SOURCE],
-        env: { PATH: ctx.env.PATH, HOME: ctx.env.HOME, LANG: "C", ...node.env, CTO_FAKE_SCENARIO: JSON.stringify(ctx.task.scenario) },
+        env: { ...ctx.env, LANG: "C", ...node.env, CTO_FAKE_SCENARIO_FILE: scenarioFile },
         stdin: ctx.task.scenario.some((s) => "approval" in s) ? "pipe" : "ignore",
         network: ctx.options.network === true,
+        readOnly: [ctx.inputs],
       },
       stdoutLine(line, reply) {
         const m = parseJsonLine(line);
@@ -69,7 +84,7 @@ export function createFakeNormalizer(sink: EngineSink): Normalizer {
         }
         case "file":
           sink.event("file.changed", { path: m.path, action: m.action, ok: m.ok, ...(m.error ? { error: m.error } : {}), reported_by: "engine" });
-          if (typeof m.path === "string") sink.fileTouched(m.path, String(m.action));
+          if (typeof m.path === "string") sink.fileTouched(m.path, String(m.action), m.ok === true);
           return;
         case "finish":
           finished = true;

@@ -9,14 +9,15 @@
 //           {"kind":"approval_request","id":"a1","action":A}
 //           {"kind":"finish","exit":N}
 //   stdin   {"id":"a1","decision":"grant"|"deny"}
-// The scenario arrives as JSON in the CTO_FAKE_SCENARIO environment variable.
+// The scenario is a JSON file named by the CTO_FAKE_SCENARIO_FILE environment
+// variable (a file in the run's inputs folder: no size cap but the task file's).
 export function fakeEngineMain(): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const fs = require("node:fs") as typeof import("node:fs");
   const path = require("node:path") as typeof import("node:path");
   const cp = require("node:child_process") as typeof import("node:child_process");
   const out = (o: unknown) => fs.writeSync(1, JSON.stringify(o) + "\n");
-  const steps = JSON.parse(process.env.CTO_FAKE_SCENARIO || "[]") as Record<string, any>[];
+  const steps = JSON.parse(fs.readFileSync(process.env.CTO_FAKE_SCENARIO_FILE as string, "utf8")) as Record<string, any>[];
 
   // Approval replies arrive on stdin, one JSON line each.
   const waiting = new Map<string, (d: string) => void>();

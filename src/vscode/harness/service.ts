@@ -5,10 +5,14 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { recordType, type CtoWorkspace } from "../../core";
 import {
+  loadTrustStore,
   matrixFromDocs,
   readEvidence,
   runFixtures,
   runTask,
+  verifyBundle,
+  type TrustStore,
+  type VerifyResult,
   type ApprovalRequest,
   type CtoEvent,
   type EvidenceEntry,
@@ -148,6 +152,26 @@ export class HarnessService implements vscode.Disposable {
     return outcomes;
   }
 
+  /**
+   * The keys whose signatures count for a workspace: this machine's, plus the workspace's
+   * .cto/trusted-keys only when VS Code trusts the workspace (an untrusted folder must not
+   * bring the keys that make its own bundles count).
+   */
+  trustFor(ws: CtoWorkspace | undefined): TrustStore {
+    return loadTrustStore(ws && vscode.workspace.isTrusted ? { workspaceRoot: ws.root } : {});
+  }
+
+  /** Verifies a bundle now, with the trust of the workspace whose evidence (or folder) holds it. */
+  async verify(bundleDir: string): Promise<VerifyResult> {
+    const inside = (dir: string) => {
+      const rel = path.relative(dir, bundleDir);
+      return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+    };
+    const list = this.model.workspaces();
+    const ws = list.find((w) => inside(this.evidenceDir(w))) ?? list.find((w) => inside(w.root));
+    return verifyBundle(bundleDir, { trust: this.trustFor(ws) });
+  }
+
   evidenceOf(ws: CtoWorkspace): EvidenceEntry[] {
     return this.evidence.get(ws.root) ?? [];
   }
@@ -156,7 +180,7 @@ export class HarnessService implements vscode.Disposable {
     for (const ws of this.model.workspaces()) {
       try {
         const matrix = matrixFromDocs(ws.root, ws.planningDocs()).rows;
-        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir() }));
+        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir(), trust: this.trustFor(ws) }));
       } catch (e) {
         this.log.error(`reading evidence of ${ws.root} failed`, e);
       }

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { validateWorkspace } from "../../core";
-import { verifyBundle } from "../../harness";
+import { describeSignature } from "../../harness";
 import { validateOptions } from "../config";
 import type { PlanningModel } from "../model";
 import { describeOutcome, type HarnessService } from "./service";
@@ -111,8 +111,8 @@ export class CtoTaskProvider implements vscode.TaskProvider {
         case "verify": {
           const bundle = def.bundle ? this.resolvePath(def.bundle) : this.latestBundle();
           if (!bundle) throw new Error("no evidence bundle to verify");
-          const v = await verifyBundle(bundle);
-          write(`${v.verdict}: ${bundle}`);
+          const v = await this.harness.verify(bundle);
+          write(`${v.verdict}: ${bundle} (${describeSignature(v.signature)})`);
           for (const p of v.problems) write(`  ${p.kind}${p.file ? ` ${p.file}` : ""}: ${p.message}`);
           for (const n of v.notes) write(`  note: ${n}`);
           void this.harness.refreshEvidence();

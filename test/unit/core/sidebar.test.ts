@@ -149,7 +149,7 @@ describe("record parsers", () => {
 });
 
 describe("gate evaluation", () => {
-  const bundle = (extra: Partial<EvidenceBundle>): EvidenceBundle => ({ runId: "r", path: "/b", engine: "case", taskId: "t", status: "blocked", blockers: [], verified: true, fresh: true, ...extra });
+  const bundle = (extra: Partial<EvidenceBundle>): EvidenceBundle => ({ runId: "r", path: "/b", engine: "case", taskId: "t", status: "blocked", blockers: [], verified: true, fresh: true, signer: "local key", signature: "trusted", isolation: "bubblewrap", gated: false, ...extra });
 
   it("with no evidence: the first gate open, the rest locked, candidate-default never passed", async () => {
     const states = evaluateGates(await loadFixture(), []);
@@ -174,9 +174,24 @@ describe("gate evaluation", () => {
     const tampered = [...three.slice(0, 2), bundle({ blockers: ["self_approval"], fixture: "self approval", matched: true, verified: false })];
     const s = evaluateGates(ws, tampered)[0];
     assert.equal(s.state, "open");
-    assert.match(s.lacks[0], /matrix row 'self approval' \(self_approval\) \(1 bundle\(s\) stale or failing verification do not count\)/);
+    assert.match(s.lacks[0], /matrix row 'self approval' \(self_approval\) \(1 bundle\(s\) failing verification do not count\)/);
     const stale = [...three.slice(0, 2), bundle({ blockers: ["self_approval"], fixture: "self approval", matched: true, fresh: false })];
     assert.equal(evaluateGates(ws, stale)[0].state, "open");
+    // Signed by no trusted key, or a gated engine's run without OS isolation: not evidence.
+    const selfRow = { blockers: ["self_approval"], fixture: "self approval", matched: true };
+    for (const [extra, why] of [
+      [{ signer: undefined, signature: "unsigned" }, "unsigned"],
+      [{ signer: undefined, signature: "untrusted" }, "signed by an untrusted key"],
+      [{ signer: undefined }, "not signed by a trusted key"],
+      [{ gated: true, isolation: "none" }, "run without OS isolation \\(a gated engine\\)"],
+    ] as [Partial<EvidenceBundle>, string][]) {
+      const g = evaluateGates(ws, [...three.slice(0, 2), bundle({ ...selfRow, ...extra })])[0];
+      assert.equal(g.state, "open", JSON.stringify(extra));
+      assert.match(g.lacks[0], new RegExp(`\\(1 bundle\\(s\\) ${why} do not count\\)`), g.lacks[0]);
+    }
+    // A gated engine's run with isolation, and a non-gated engine's without, do count.
+    assert.equal(evaluateGates(ws, [...three.slice(0, 2), bundle({ ...selfRow, gated: true, isolation: "bubblewrap" })])[0].state, "passed");
+    assert.equal(evaluateGates(ws, [...three.slice(0, 2), bundle({ ...selfRow, engine: "fake", isolation: "none" })])[0].state, "passed");
   });
 
   it("passes artificial-fixture only when every matrix row is reproduced on fresh, verified bundles", async () => {
@@ -187,7 +202,7 @@ describe("gate evaluation", () => {
     const oneStale = all.map((b) => (b.fixture === "timeout" ? { ...b, fresh: false } : b));
     const g = evaluateGates(ws, oneStale)[1];
     assert.equal(g.state, "open");
-    assert.deepEqual(g.lacks, ["needs a fresh, verified bundle reproducing matrix row 'timeout' (timeout) (1 bundle(s) stale or failing verification do not count)"]);
+    assert.deepEqual(g.lacks, ["needs a fresh, verified, signed bundle reproducing matrix row 'timeout' (timeout) (1 bundle(s) stale do not count)"]);
   });
 
   it("cannot pass candidate-default without the comparison, whatever else is given", async () => {

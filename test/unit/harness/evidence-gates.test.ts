@@ -2,14 +2,15 @@
 // recomputed against the doc), and the stage gates moving to passed on that evidence and back
 // to open when one bundle is tampered with or goes stale.
 import * as assert from "node:assert/strict";
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { discoverWorkspaces, evaluateGates, loadWorkspace, nodeFs, type CtoWorkspace, type GateState } from "../../../src/core";
 import { main } from "../../../src/cli/main";
 import type { CliIo } from "../../../src/cli/io";
-import { loadMatrix, readEvidence, runFixtures, type EvidenceEntry, type MatrixExpectation } from "../../../src/harness";
+import { loadMatrix, loadTrustStore, readEvidence, runFixtures, runTask, type EvidenceEntry, type MatrixExpectation, type TrustStore } from "../../../src/harness";
+import { attackerKey, resign, stripSignature } from "./forge";
 import { cleanupTemps, FIXTURES, tempDir } from "./helpers";
-import { flipByte, WORKSPACE } from "./matrixHelpers";
+import { flipByte, workspaceCopy, WORKSPACE } from "./matrixHelpers";
 
 const states = (g: GateState[]) => g.map((s) => `${s.id}:${s.state}`);
 
@@ -24,7 +25,8 @@ describe("harness: evidence and the gates", function () {
     cpSync(runs, d, { recursive: true });
     return d;
   };
-  const read = (dir: string, extra: { maxAgeDays?: number; matrix?: MatrixExpectation[] } = {}) => readEvidence(dir, { matrix, fixturesDir: FIXTURES, ...extra });
+  const read = (dir: string, extra: { maxAgeDays?: number; matrix?: MatrixExpectation[]; trust?: TrustStore } = {}) => readEvidence(dir, { matrix, fixturesDir: FIXTURES, ...extra });
+  const eachBundle = (dir: string, fn: (bundle: string) => void) => readdirSync(dir).forEach((n) => fn(join(dir, n)));
   const bundleOf = (list: EvidenceEntry[], row: string) => list.find((e) => e.fixture === row)!;
 
   before(async () => {
@@ -113,14 +115,66 @@ describe("harness: evidence and the gates", function () {
     flipByte(join(bundleOf(list, "dirty ending tree").path, "patch.diff"), 20);
     let g = evaluateGates(ws, await read(d));
     assert.deepEqual(states(g).slice(0, 3), ["gated-engine:passed", "artificial-fixture:open", "copied-repo-fixture:locked"]);
-    assert.deepEqual(g[1]!.lacks, ["needs a fresh, verified bundle reproducing matrix row 'dirty ending tree' (dirty_end) (1 bundle(s) stale or failing verification do not count)"]);
+    assert.deepEqual(g[1]!.lacks, ["needs a fresh, verified, signed bundle reproducing matrix row 'dirty ending tree' (dirty_end) (1 bundle(s) failing verification do not count)"]);
     // A gating row: gated-engine falls back to open, and everything after it is locked.
     flipByte(join(bundleOf(list, "self approval").path, "events.normalized.jsonl"), 10);
     g = evaluateGates(ws, await read(d));
     assert.deepEqual(states(g).slice(0, 2), ["gated-engine:open", "artificial-fixture:locked"]);
-    assert.ok(g[0]!.lacks.some((l) => /self approval/.test(l) && /stale or failing verification/.test(l)), g[0]!.lacks.join(" | "));
+    assert.ok(g[0]!.lacks.some((l) => /self approval/.test(l) && /failing verification/.test(l)), g[0]!.lacks.join(" | "));
     // Stale evidence (older than the maximum age) counts for nothing.
     assert.deepEqual(states(evaluateGates(ws, await read(runs, { maxAgeDays: 0 }))).slice(0, 2), ["gated-engine:open", "artificial-fixture:locked"]);
+  });
+
+  it("gates count only bundles signed by a trusted key: the whole matrix unsigned, or signed by another key, counts for nothing", async () => {
+    const unsigned = copyRuns();
+    eachBundle(unsigned, stripSignature);
+    const u = await read(unsigned);
+    assert.deepEqual([...new Set(u.map((e) => e.verdict))], ["unsigned"]);
+    assert.ok(u.every((e) => !e.verified && e.signer === undefined && e.matched === true), "intact, matching, but unsigned");
+    let g = evaluateGates(ws, u);
+    assert.deepEqual(states(g).slice(0, 2), ["gated-engine:open", "artificial-fixture:locked"]);
+    assert.ok(g[0]!.lacks.some((l) => /self approval.*1 bundle\(s\) unsigned do not count/.test(l)), g[0]!.lacks.join(" | "));
+
+    const other = attackerKey();
+    const untrusted = copyRuns();
+    eachBundle(untrusted, (b) => resign(b, other.privateKey, other.keyid));
+    const t = await read(untrusted);
+    assert.deepEqual([...new Set(t.map((e) => e.verdict))], ["untrusted"]);
+    g = evaluateGates(ws, t);
+    assert.deepEqual(states(g).slice(0, 2), ["gated-engine:open", "artificial-fixture:locked"]);
+    assert.ok(g[0]!.lacks.some((l) => /1 bundle\(s\) signed by an untrusted key do not count/.test(l)), g[0]!.lacks.join(" | "));
+
+    // The same bundles count once their key is trusted — in the workspace's .cto/trusted-keys.
+    const copy = workspaceCopy();
+    mkdirSync(join(copy.root, ".cto"), { recursive: true });
+    writeFileSync(join(copy.root, ".cto", "trusted-keys"), other.line("the other harness") + "\n");
+    g = evaluateGates(ws, await read(untrusted, { trust: loadTrustStore({ workspaceRoot: copy.root }) }));
+    assert.deepEqual(states(g).slice(0, 2), ["gated-engine:passed", "artificial-fixture:passed"]);
+    assert.ok(g[0]!.conditions.some((c) => c.ok && /reproduced by a fresh, verified, signed bundle \(the other harness\)/.test(c.text)));
+    const out: string[] = [];
+    const io: CliIo = { out: (l) => out.push(l), err: () => {}, cwd: copy.root, env: process.env };
+    assert.equal(await main(["gates", ".", "--runs", untrusted, "--json"], io), 0);
+    assert.deepEqual(JSON.parse(out.join("\n")).gates.slice(0, 2).map((x: { state: string }) => x.state), ["passed", "passed"]);
+    out.length = 0;
+    io.cwd = WORKSPACE;
+    assert.equal(await main(["gates", ".", "--runs", untrusted, "--json"], io), 0);
+    const j = JSON.parse(out.join("\n"));
+    assert.equal(j.evidence.untrusted, 17);
+    assert.deepEqual(j.gates.slice(0, 2).map((x: { state: string }) => x.state), ["open", "locked"]);
+  });
+
+  it("a gated engine's bundle without OS isolation does not count for the gates", async () => {
+    const d = copyRuns();
+    const list = await read(d);
+    for (const e of list.filter((x) => x.fixture === "gated engine not enabled")) rmSync(e.path, { recursive: true });
+    const r = await runTask({ engine: "case", taskFile: join(FIXTURES, "gated-not-enabled", "task.yaml"), isolation: "none", outDir: d });
+    assert.deepEqual([r.report.isolation, r.report.engine.gated, r.report.blockers[0]?.id], ["none", true, "engine_not_enabled"]);
+    const after = await read(d);
+    const e = after.find((x) => x.runId === r.report.run_id)!;
+    assert.deepEqual([e.verdict, e.fixture, e.matched, e.isolation, e.gated], ["verified", "gated engine not enabled", true, "none", true]);
+    const g = evaluateGates(ws, after);
+    assert.equal(g[0]!.state, "open");
+    assert.ok(g[0]!.lacks.some((l) => /gated engine not enabled.*1 bundle\(s\) run without OS isolation \(a gated engine\) do not count/.test(l)), g[0]!.lacks.join(" | "));
   });
 
   it("cto gates reads the evidence from --runs with the workspace's matrix", async () => {
@@ -130,11 +184,11 @@ describe("harness: evidence and the gates", function () {
     const j = JSON.parse(out.join("\n"));
     assert.equal(j.current, "copied-repo-fixture");
     assert.equal(j.evidence_bundles, 17);
-    assert.deepEqual(j.evidence, { verified: 17, stale: 0, tampered: 0, incomplete: 0 });
+    assert.deepEqual(j.evidence, { verified: 17, stale: 0, tampered: 0, unsigned: 0, untrusted: 0, incomplete: 0 });
     assert.deepEqual(j.gates.slice(0, 2).map((x: { state: string }) => x.state), ["passed", "passed"]);
     out.length = 0;
     assert.equal(await main(["gates", ".", "--runs", runs, "--max-age-days", "0"], io), 0);
-    assert.match(out.join("\n"), /current gate: gated-engine; 17 evidence bundle\(s\) in .* \(0 verified, 17 stale, 0 tampered, 0 incomplete\)/);
+    assert.match(out.join("\n"), /current gate: gated-engine; 17 evidence bundle\(s\) in .* \(0 verified, 17 stale, 0 tampered, 0 unsigned, 0 untrusted, 0 incomplete\)/);
     assert.equal(readdirSync(runs).length, 17, "reading evidence writes nothing");
   });
 });

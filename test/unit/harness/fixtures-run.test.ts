@@ -75,7 +75,7 @@ describe("harness: runFixtures against the matrix doc", function () {
     assert.equal(judgeBundle(row, null, undefined, { tmpHasReport: false }).verified, true, "no bundle at all: nothing claims pass");
     assert.equal(judgeBundle(row, null, undefined, { tmpHasReport: true }).verified, false);
     assert.equal(judgeBundle(other, null, undefined).verified, false, "every other row needs its bundle");
-    const v = (verdict: "verified" | "tampered", status: "pass" | "error") => ({ verdict, exitCode: 0, problems: verdict === "verified" ? [] : [{ kind: "tampered" as const, message: "x" }], notes: [], repoChecked: null, hashedBytes: 0, durationMs: 0, report: { status } as never });
+    const v = (verdict: "verified" | "tampered", status: "pass" | "error") => ({ verdict, exitCode: 0, problems: verdict === "verified" ? [] : [{ kind: "tampered" as const, message: "x" }], notes: [], signature: { state: "trusted" as const, keyid: null, name: null, sources: [] }, repoChecked: null, hashedBytes: 0, durationMs: 0, report: { status } as never });
     assert.equal(judgeBundle(row, "/b", v("verified", "error")).verified, true);
     assert.equal(judgeBundle(row, "/b", v("verified", "pass")).verified, false, "a bundle claiming pass after a write failure");
     assert.equal(judgeBundle(row, "/b", v("tampered", "error")).verified, false);

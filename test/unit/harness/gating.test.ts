@@ -39,7 +39,9 @@ function workspace(records: Record<string, string>): { dir: string; taskFile: st
   return { dir, taskFile };
 }
 
+/** The replayer reads its spec from the caller's env and the fixtures folder: both passed explicitly, as a caller would. */
 const replayEnv = (spec: string) => ({ ...process.env, CTO_CA_REPLAY: join(ENGINE_FIXTURES, spec) });
+const replay = (spec: string) => ({ env: replayEnv(spec), passEnv: ["CTO_CA_REPLAY"], expose: [ENGINE_FIXTURES] });
 
 describe("harness: gated engines and adapters", function () {
   this.timeout(20_000);
@@ -61,7 +63,7 @@ describe("harness: gated engines and adapters", function () {
       const ws = workspace({ "admission.md": admission(`sha256:${CA_SHA}`).replace(/License note:.*\n/, ""), "decision.md": decision("CTO") });
       const r = readGateRecords(ws.dir);
       assert.deepEqual(r.problems.map((p) => [p.file, p.message]), [["records/admission.md", "source-admission record lacks 'License note:'"]]);
-      assert.equal(evaluateEligibility("case", CA, r).ok, false);
+      assert.equal(evaluateEligibility("case", { program: CA, args: [] }, r).ok, false);
     });
     it("decided-by-self detection", () => {
       assert.equal(decidedBySelf("case", "case"), true);
@@ -72,7 +74,7 @@ describe("harness: gated engines and adapters", function () {
     });
     it("a superseded admission (named as Previous source ID) does not count", () => {
       const ws = workspace({ "old.md": admission(`sha256:${CA_SHA}`), "new.md": admission(`sha256:${"1".repeat(64)}`, "Previous source ID: case-30b1fa1\n").replace("Source ID: case-30b1fa1", "Source ID: case-next"), "decision.md": decision("CTO") });
-      const e = evaluateEligibility("case", CA, readGateRecords(ws.dir));
+      const e = evaluateEligibility("case", { program: CA, args: [] }, readGateRecords(ws.dir));
       assert.equal(e.ok, false);
       assert.match(e.reasons.join(";"), /integrity hash mismatch/);
     });
@@ -81,7 +83,7 @@ describe("harness: gated engines and adapters", function () {
   describe("cto run --engine case", () => {
     it("is refused unless enabled (engine_not_enabled, 22), before anything runs", async () => {
       const ws = workspace(good());
-      const r = await run({ engine: "case", taskFile: ws.taskFile, env: replayEnv("case/replay-completed.json") });
+      const r = await run({ engine: "case", taskFile: ws.taskFile, cwd: ws.dir, ...replay("case/replay-completed.json") });
       assert.equal(r.exitCode, 22);
       assert.deepEqual(r.report.blockers.map((b) => b.id), ["engine_not_enabled"]);
       assert.equal(r.report.backend_exit_code, null);
@@ -91,7 +93,7 @@ describe("harness: gated engines and adapters", function () {
     it("runs when enabled, admitted and eligible (records found via WORKBOARD.yaml)", async () => {
       const ws = workspace(good());
       const before = treeHash(join(FIXTURES, "repo"));
-      const r = await run({ engine: "case", taskFile: ws.taskFile, enableGated: ["case"], env: replayEnv("case/replay-completed.json") });
+      const r = await run({ engine: "case", taskFile: ws.taskFile, cwd: ws.dir, enableGated: ["case"], ...replay("case/replay-completed.json") });
       assert.equal(r.report.status, "pass", JSON.stringify(r.report.blockers));
       assert.equal(r.report.engine.gated, true);
       assert.equal(r.report.isolation, "bubblewrap", "gated engines require isolation by default");
@@ -113,7 +115,7 @@ describe("harness: gated engines and adapters", function () {
     for (const [what, recs, why] of refusals) {
       it(`is not_eligible (23) with ${what}`, async () => {
         const ws = workspace(recs());
-        const r = await run({ engine: "case", taskFile: ws.taskFile, enableGated: ["case"], env: replayEnv("case/replay-completed.json") });
+        const r = await run({ engine: "case", taskFile: ws.taskFile, cwd: ws.dir, enableGated: ["case"], ...replay("case/replay-completed.json") });
         assert.equal(r.exitCode, 23);
         assert.deepEqual(r.report.blockers.map((b) => b.id), ["not_eligible"]);
         assert.match(r.report.blockers[0]!.reason, why);
@@ -132,7 +134,7 @@ describe("harness: gated engines and adapters", function () {
 
     it("an approval in Case's own stream is self_approval (24)", async () => {
       const ws = workspace(good());
-      const r = await run({ engine: "case", taskFile: ws.taskFile, enableGated: ["case"], env: replayEnv("case/replay-self-approval.json") });
+      const r = await run({ engine: "case", taskFile: ws.taskFile, cwd: ws.dir, enableGated: ["case"], ...replay("case/replay-self-approval.json") });
       assert.equal(r.exitCode, 24, JSON.stringify(r.report.blockers));
       assert.deepEqual(r.report.blockers.map((b) => b.id), ["self_approval"]);
       const e = r.events.find((x) => x.type === "approval.self_granted")!;
@@ -146,7 +148,7 @@ describe("harness: gated engines and adapters", function () {
     ] as const) {
       it(`missing_event (14) on ${spec.includes("garbage") ? "an unreadable" : "an absent"} log`, async () => {
         const ws = workspace(good());
-        const r = await run({ engine: "case", taskFile: ws.taskFile, enableGated: ["case"], env: replayEnv(spec) });
+        const r = await run({ engine: "case", taskFile: ws.taskFile, cwd: ws.dir, enableGated: ["case"], ...replay(spec) });
         assert.equal(r.exitCode, 14, JSON.stringify(r.report.blockers));
         assert.deepEqual(r.report.blockers.map((b) => b.id), ["missing_event"]);
         assert.match(r.report.blockers[0]!.reason, why);
@@ -157,7 +159,7 @@ describe("harness: gated engines and adapters", function () {
       const ws = workspace(good());
       const out: string[] = [];
       const io = { out: (l: string) => out.push(l), err: () => {}, cwd: ws.dir, env: replayEnv("case/replay-completed.json") };
-      const code = await main(["run", "--engine", "case", "--task", ws.taskFile, "--enable-gated", "case", "--records", join(ws.dir, "records"), "--out", join(ws.dir, "runs"), "--json"], io);
+      const code = await main(["run", "--engine", "case", "--task", ws.taskFile, "--enable-gated", "case", "--records", join(ws.dir, "records"), "--out", join(ws.dir, "runs"), "--pass-env", "CTO_CA_REPLAY", "--expose", ENGINE_FIXTURES, "--json"], io);
       assert.equal(code, 0, out.join("\n"));
       assert.equal(JSON.parse(out.join("\n")).status, "pass");
     });
@@ -170,23 +172,23 @@ describe("harness: gated engines and adapters", function () {
       writeFileSync(f, `id: ${engine}-task\nprompt: "Add subtract()"\nrepo: ${join(FIXTURES, "repo")}\nallowed_files: ["src/**"]\ntest_command: ["node", "test.js"]\ntimeout_s: 30\nengine_options: { command: ["${join(ENGINE_FIXTURES, "replay-stdout")}"] }\n`);
       return f;
     };
-    const env = (spec: string) => ({ ...process.env, CTO_REPLAY_SPEC: join(ENGINE_FIXTURES, spec) });
+    const env = (spec: string) => ({ env: { ...process.env, CTO_REPLAY_SPEC: join(ENGINE_FIXTURES, spec) }, passEnv: ["CTO_REPLAY_SPEC"], expose: [ENGINE_FIXTURES] });
 
     it("codex: a successful exec passes, with normalized events", async () => {
-      const r = await run({ engine: "codex", taskFile: task("codex"), env: env("codex/replay-success.json") });
+      const r = await run({ engine: "codex", taskFile: task("codex"), ...env("codex/replay-success.json") });
       assert.equal(r.report.status, "pass", JSON.stringify(r.report.blockers));
       assert.match(r.report.engine.version ?? "", /replay-stdout/);
       assert.ok(r.events.some((e) => e.type === "engine.turn_completed" && e.source === "engine"));
       assert.ok(readFileSync(join(r.bundleDir!, "raw", "engine.stdout.log"), "utf8").includes("thread.started"));
     });
     it("codex: a declined command is approval_denied (16) decided by the approver side", async () => {
-      const r = await run({ engine: "codex", taskFile: task("codex"), env: env("codex/replay-declined.json") });
+      const r = await run({ engine: "codex", taskFile: task("codex"), ...env("codex/replay-declined.json") });
       assert.equal(r.exitCode, 16, JSON.stringify(r.report.blockers));
       const denied = r.events.find((e) => e.type === "approval.denied")!;
       assert.equal(denied.source, "approver");
     });
     it("codex: a provider error is provider_unavailable (21)", async () => {
-      const r = await run({ engine: "codex", taskFile: task("codex"), env: env("codex/replay-provider-error.json") });
+      const r = await run({ engine: "codex", taskFile: task("codex"), ...env("codex/replay-provider-error.json") });
       assert.equal(r.exitCode, 21, JSON.stringify(r.report.blockers));
     });
     it("codex / pi: a missing CLI is provider_unavailable (21), never a crash", async () => {
@@ -199,7 +201,7 @@ describe("harness: gated engines and adapters", function () {
       }
     });
     it("pi: a json session passes", async () => {
-      const r = await run({ engine: "pi", taskFile: task("pi"), env: env("pi/replay-success.json") });
+      const r = await run({ engine: "pi", taskFile: task("pi"), ...env("pi/replay-success.json") });
       assert.equal(r.report.status, "pass", JSON.stringify(r.report.blockers));
       const ev = readJsonl(join(r.bundleDir!, "events.normalized.jsonl"));
       assert.ok(ev.some((e) => e.type === "engine.tool_started"));

@@ -6,6 +6,24 @@ import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import Ajv from "ajv";
 import { runTask, type RunOptions, type RunHooks, type RunResult } from "../../../src/harness";
+import { listProcs } from "../../../src/harness/proc";
+import { randomBytes } from "node:crypto";
+
+/** Live processes whose command line carries `marker` (as a `sleep <marker>` argument). */
+export function withMarker(marker: string): number[] {
+  return listProcs()
+    .filter((p) => p.state !== "Z")
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p.pid}/cmdline`, "utf8").split("\0").includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => p.pid);
+}
+/** A unique `sleep` duration that names a test's background process. */
+export const marker = () => `${300 + Math.floor(Math.random() * 1000)}.${randomBytes(3).readUIntBE(0, 3)}`;
 
 /** The repo root, from out/test/unit/harness (bundled) or test/unit/harness (source). */
 export const ROOT = resolve(__dirname, "../../../..");
@@ -45,6 +63,11 @@ export async function run(opts: Partial<RunOptions> & { taskFile: string }, hook
   const out = opts.outDir ?? join(tempDir("cto-runs-"), "runs");
   const r = await runTask({ engine: "fake", killGraceMs: 200, ...opts, outDir: out }, hooks);
   return { ...r, out };
+}
+
+/** A task as an object, written as JSON (which is YAML): no quoting of shell snippets. */
+export function writeTaskObject(task: Record<string, unknown>, o: { repo?: string } = {}): { taskFile: string; dir: string; repo: string } {
+  return writeTask(JSON.stringify({ repo: "./repo", allowed_files: ["src/**"], test_command: ["node", "test.js"], timeout_s: 30, ...task }, null, 2), o);
 }
 
 /** Writes a task file into a temp folder (repo defaults to a copy of the fixture repo). */

@@ -4,28 +4,12 @@
 // approvals, cancel, crash, reviewer commands, isolation and write faults.
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { listProcs } from "../../../src/harness/proc";
 import { main } from "../../../src/cli/main";
 import { verifyBundle } from "../../../src/harness";
-import { cleanupTemps, CLI, FIXTURES, run, tempDir, treeHash, writeTask, SUB } from "./helpers";
+import { cleanupTemps, CLI, FIXTURES, marker, run, tempDir, treeHash, withMarker, writeTask, SUB } from "./helpers";
 
-/** Live processes whose command line carries `marker` (as a `sleep <marker>` argument). */
-function withMarker(marker: string): number[] {
-  return listProcs()
-    .filter((p) => p.state !== "Z")
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p.pid}/cmdline`, "utf8").split("\0").includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map((p) => p.pid);
-}
-const marker = () => `${300 + Math.floor(Math.random() * 1000)}.${randomBytes(3).readUIntBE(0, 3)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("harness: processes, sandbox boundary, crashes", function () {
@@ -87,30 +71,37 @@ describe("harness: processes, sandbox boundary, crashes", function () {
     }
   });
 
-  it("a kill -9 of the harness mid-run leaves no bundle that claims pass, and no engine behind", async () => {
-    const m = marker();
-    const t = writeTask(`id: k9\nrepo: ./repo\nallowed_files: ["src/**"]\ntest_command: ["node", "test.js"]\ntimeout_s: 60\nscenario:\n  - write: { path: src/sub.js, content: "${SUB}" }\n  - spawn: { command: ["sleep", "${m}"] }\n  - emit: { type: engine.message, data: { text: "sleeping" } }\n  - sleep_ms: 60000\n`);
-    const out = join(t.dir, "runs");
-    const child = spawn(process.execPath, [CLI, "run", "--engine", "fake", "--task", t.taskFile, "--out", out], { stdio: "ignore" });
-    // Wait until the engine is running (its stdout part file has the message).
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const tmp = existsSync(out) ? readdirSync(out).find((d) => d.startsWith(".tmp-")) : undefined;
-      const part = tmp && join(out, tmp, "raw", ".engine.stdout.log.part");
-      if (part && existsSync(part) && statSync(part).size > 0 && readFileSync(part, "utf8").includes("sleeping")) break;
-      if (Date.now() > deadline) assert.fail("the engine never started");
-      await sleep(50);
-    }
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
-    await sleep(300);
-    const entries = readdirSync(out);
-    assert.ok(entries.every((d) => d.startsWith(".tmp-")), `only a temp folder is left: ${entries}`);
-    for (const d of entries) assert.ok(!existsSync(join(out, d, "report.json")), "no report.json at all");
-    const v = await verifyBundle(join(out, entries[0]!));
-    assert.notEqual(v.verdict, "verified");
-    assert.deepEqual(withMarker(m), [], "bubblewrap's --die-with-parent took the engine down with the harness");
-  });
+  for (const bwrap of [true, false]) {
+    it(`a kill -9 of the harness mid-run leaves no bundle, and the next run collects its sandbox and engine (${bwrap ? "bubblewrap" : "no isolation"})`, async () => {
+      const m = marker();
+      const t = writeTask(`id: k9\nrepo: ./repo\nallowed_files: ["src/**"]\ntest_command: ["node", "test.js"]\ntimeout_s: 60\nscenario:\n  - write: { path: src/sub.js, content: "${SUB}" }\n  - spawn: { command: ["sleep", "${m}"] }\n  - sleep_ms: 60000\n`);
+      const out = join(t.dir, "runs");
+      const tmp = tempDir("cto-k9-tmp-");
+      chmodSync(tmp, 0o755); // without bubblewrap the unprivileged engine walks to its sandbox
+      const env = { ...process.env, TMPDIR: tmp, ...(bwrap ? {} : { CTO_BWRAP: "" }) };
+      const child = spawn(process.execPath, [CLI, "run", "--engine", "fake", "--task", t.taskFile, "--out", out], { stdio: "ignore", env });
+      const deadline = Date.now() + 15_000;
+      while (withMarker(m).length === 0) {
+        if (Date.now() > deadline) assert.fail("the engine never started");
+        await sleep(50);
+      }
+      // While the engine runs there is no bundle folder it could reach.
+      assert.deepEqual(existsSync(out) ? readdirSync(out) : [], [], "nothing in the evidence folder while the engine runs");
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      await sleep(300);
+      assert.deepEqual(existsSync(out) ? readdirSync(out) : [], [], "a killed run leaves no bundle at all");
+      assert.equal(readdirSync(tmp).filter((d) => d.startsWith("cto-run-")).length, 1, "its sandbox is left behind");
+      if (bwrap) assert.deepEqual(withMarker(m), [], "bubblewrap's --die-with-parent took the engine down with the harness");
+      // The next run collects the dead run's sandbox and whatever of it still runs.
+      const next = writeTask(`id: next\nrepo: ./repo\nallowed_files: ["src/**"]\ntest_command: ["node", "test.js"]\nscenario:\n  - write: { path: src/sub.js, content: "${SUB}" }\n`);
+      const r = await run({ taskFile: next.taskFile, tmpRoot: tmp, env, isolation: bwrap ? "auto" : "none" });
+      assert.equal(r.report.status, "pass", JSON.stringify(r.report.blockers));
+      assert.ok(r.events.some((e) => e.type === "leftovers.collected"), "the leftovers were collected");
+      assert.deepEqual(readdirSync(tmp).filter((d) => d.startsWith("cto-run-")), []);
+      assert.deepEqual(withMarker(m), [], "no engine of the dead run is left");
+    });
+  }
 
   it("approvals: `ask` goes to the person's callback; granted runs pass", async () => {
     const t = writeTask(`id: ask\nrepo: ./repo\nallowed_files: ["src/**"]\ntest_command: ["node", "test.js"]\napprovals: { policy: ask }\nscenario:\n  - approval: { action: "install left-pad" }\n  - write: { path: src/sub.js, content: "${SUB}" }\n`);

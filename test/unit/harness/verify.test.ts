@@ -53,7 +53,7 @@ describe("harness: cto verify", function () {
   describe("tampering", () => {
     const files = () => listBundleFiles(bundle).files;
     it("covers every file of the bundle", () => {
-      assert.deepEqual(files(), ["SHA256SUMS", "events.normalized.jsonl", "patch.diff", "raw/engine.stderr.log", "raw/engine.stdout.log", "report.json", "report.md", "test.log", "trace.jsonl"]);
+      assert.deepEqual(files(), ["SHA256SUMS", "attestation.json", "events.normalized.jsonl", "patch.diff", "raw/engine.stderr.log", "raw/engine.stdout.log", "report.json", "report.md", "test.log", "trace.jsonl"]);
     });
 
     for (const where of ["first", "middle", "last"] as const) {
