@@ -18,7 +18,7 @@ export {
   type CtoConfig,
 } from "./config";
 export { applySuppressions, cleanReason, parseDirectives, reasonProblem, suppressionEdits, type Directive, type SuppressionPlan } from "./suppressions";
-export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, toRel, readText, type DiscoveredWorkspace, type Skipped } from "./load";
+export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, validatedDocs, toRel, readText, readTextOrWhy, type DiscoveredWorkspace, type Skipped } from "./load";
 export { parseWorkboard, WORKBOARD_FILE, type Workboard, type WorkItem } from "./workboard";
 export { buildGraph, dependencyOrder, compareIds, type DependencyGraph } from "./graph";
 export { RULES } from "./rules";
@@ -29,3 +29,6 @@ export { nodeFs } from "./nodeFs";
 export { buildIssueTree, type IssueNode, type IssueTree, type TreeMode } from "./issueTree";
 export { evaluateGates, currentGate, unusableReason, type EvidenceBundle, type GateState, type GateCondition, type GateStateName } from "./gates";
 export * from "./records";
+export { analyzeStats } from "./drift/analyze";
+export { findClaims, explainSentence, splitSentences } from "./drift";
+export { compileLexicon, defaultLexiconSpec, getDefaultLexicon } from "./lexicon";

@@ -57,6 +57,8 @@ export interface Finding {
   range: Range;
   message: string;
   fixes?: Fix[];
+  /** How the finding was reached, for people extending the lexicon (the VS Code hover shows it). */
+  detail?: string;
 }
 
 export interface ValidateOptions {

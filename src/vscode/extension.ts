@@ -1,6 +1,7 @@
 // Activation: build the features, register them, start the first scan off the activation path.
 import * as vscode from "vscode";
 import { QuickFixProvider } from "./codeActions";
+import { DriftHover } from "./driftHover";
 import { registerCommands } from "./commands";
 import { DiagnosticsFeature } from "./diagnostics";
 import { harnessCommands } from "./harness/commands";
@@ -75,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
         providedCodeActionKinds: QuickFixProvider.providedCodeActionKinds,
       }),
       vscode.languages.registerHoverProvider(PLANNING_FILES, navigation),
+      vscode.languages.registerHoverProvider(PLANNING_FILES, new DriftHover(diagnostics)),
       vscode.languages.registerDefinitionProvider(PLANNING_FILES, navigation),
       vscode.languages.registerReferenceProvider(PLANNING_FILES, navigation),
       vscode.languages.registerDocumentSymbolProvider({ scheme: "file", language: "markdown" }, new IssueSymbols(model), { label: "CTO-WORK issues" }),

@@ -2,7 +2,7 @@
 // root, fed from disk and from open editor buffers, and kept current by a file watcher.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { CONFIG_FILE, CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readConfigFile, readText, toRel, WORKBOARD_FILE } from "../core";
+import { CONFIG_FILE, CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readConfigFile, readTextOrWhy, toRel, WORKBOARD_FILE } from "../core";
 import { SKIP_DIRS } from "../core/load";
 import { vscodeFs } from "./fsAdapter";
 import type { Log } from "./log";
@@ -94,10 +94,9 @@ export class PlanningModel implements vscode.Disposable {
   private apply(ws: CtoWorkspace, rel: string, text: string | undefined | { unreadable: string }): void {
     let affected: Set<string>;
     if (rel === CONFIG_FILE) affected = ws.setConfig(text);
-    else if (typeof text === "object") return; // only the config says "unreadable"
     else if (rel === WORKBOARD_FILE) affected = ws.setWorkboard(text);
     else if (rel === LEXICON_FILE) affected = ws.setLexicon(text);
-    else if (text === undefined) affected = ws.deleteDoc(rel);
+    else if (typeof text !== "string") affected = ws.deleteDoc(rel);
     else affected = ws.setDoc(rel, text);
     this.changeEmitter.fire({ ws, affected });
   }
@@ -111,7 +110,7 @@ export class PlanningModel implements vscode.Disposable {
       if (at.rel.endsWith(".md")) {
         this.changeEmitter.fire({ ws: at.ws, affected: at.ws.setDoc(at.rel, bytes) });
       } else if (at.rel === CONFIG_FILE) this.apply(at.ws, at.rel, await readConfigFile(vscodeFs, at.ws.root));
-      else this.apply(at.ws, at.rel, "text" in d ? d.text : undefined);
+      else this.apply(at.ws, at.rel, "text" in d ? d.text : { unreadable: d.unreadable }); // present but unreadable: an error, not "missing"
     } catch {
       this.apply(at.ws, at.rel, undefined);
     }
@@ -136,7 +135,7 @@ export class PlanningModel implements vscode.Disposable {
     at.ws.files.add(at.rel);
     if (at.rel.endsWith(".md")) await this.reloadFromDisk(uri);
     else if (at.rel === CONFIG_FILE) this.apply(at.ws, at.rel, await readConfigFile(vscodeFs, at.ws.root));
-    else this.apply(at.ws, at.rel, await readText(vscodeFs, uri.fsPath));
+    else this.apply(at.ws, at.rel, await readTextOrWhy(vscodeFs, uri.fsPath));
   }
 
   private relIn(root: string, uri: vscode.Uri): string | undefined {

@@ -20,7 +20,7 @@ import {
   type SeveritySetting,
   type ValidateOptions,
 } from "../../core";
-import { toRel } from "../../core/load";
+import { toRel, validatedDocs } from "../../core/load";
 import { FORMATS, type ValidateRun } from "../format";
 import { VERSION_STRING } from "../version";
 import { parseCommandArgs, UsageError, type CliIo } from "../io";
@@ -150,7 +150,7 @@ export async function runValidate(targets: string[], overrides: Partial<Validate
       if (!wanted(file)) continue;
       for (const f of list) run.suppressed.push({ ...f, relFile: rel(file), wsRoot: root });
     }
-    for (const d of ws.planningDocs()) if ((!only || only.has(d.path)) && !ignored?.(d.path)) run.files.push(rel(d.path));
+    for (const d of validatedDocs(ws)) if ((!only || only.has(d.path)) && !ignored?.(d.path)) run.files.push(rel(d.path));
     const skipped = new Map(skippedDocs(ws).map((s) => [s.file, s.reason]));
     for (const file of ws.docs.keys()) {
       const pattern = ignored?.(file);

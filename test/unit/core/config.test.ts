@@ -126,7 +126,7 @@ describe(".cto/config.yaml", () => {
     ws.setConfig("candidates: [nova]\n");
     const found = byRule(findings(ws), "authority-drift");
     assert.equal(found.length, 1);
-    assert.match(found[0].message, /Nova is the default/);
+    assert.match(found[0].message, /claims Nova has default status/);
     // Also through .cto/lexicon.yaml's `candidates`, and the config adds to it.
     ws.setConfig(undefined);
     ws.setLexicon("candidates: [orca]\n");
