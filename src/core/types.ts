@@ -17,6 +17,7 @@ export const RULE_IDS = [
   "dependency",
   "readiness-claim",
   "record-structure",
+  "done-evidence",
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -75,6 +76,7 @@ export const DEFAULT_SEVERITIES: Record<RuleId, Severity> = {
   dependency: "error",
   "readiness-claim": "error",
   "record-structure": "error",
+  "done-evidence": "warning",
 };
 
 export const DEFAULT_MAX_REVIEW_AGE_DAYS = 90;
