@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   verify: { summary: "verify an evidence bundle and its signature (exit 0 verified, 3 tampered, 4 stale, 5 unsigned, 6 untrusted signer, 2 usage)", load: async () => (await import("./commands/verify")).default },
   key: { summary: "key show: this machine's public signing key, as a .cto/trusted-keys line", load: async () => (await import("./commands/key")).default },
   fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
+  done: { summary: "run an issue's Validator: in the sandbox; write its signed done record (exit 0 recorded, 3-7 why not, 2 usage)", load: async () => (await import("./commands/done")).default },
   compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
 };
 
@@ -48,7 +49,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     io.err(`cto ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     // The harness commands promise exit 1 for an internal error (never a pass); the others use 2.
-    return ["run", "fixtures", "compare"].includes(name) ? 1 : 2;
+    return ["run", "fixtures", "compare", "done"].includes(name) ? 1 : 2;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type ValidateOptions,
 } from "../../core";
 import { toRel, type Skipped } from "../../core/load";
+import { attachDoneRecords } from "../../harness/doneRecord";
 import { VERSION_STRING } from "../version";
 import { UsageError, type CliIo } from "../io";
 
@@ -61,7 +62,7 @@ export default async function validate(args: string[], io: CliIo): Promise<numbe
   }
   const options = optionsFrom(values, io.env);
   const targets = positionals.length > 0 ? positionals : ["."];
-  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), options, positionals.length > 1 ? io.cwd : undefined);
+  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), options, positionals.length > 1 ? io.cwd : undefined, io.env);
   const errors = run.findings.filter((f) => f.severity === "error").length;
   const warnings = run.findings.filter((f) => f.severity === "warning").length;
   const infos = run.findings.length - errors - warnings;
@@ -128,7 +129,7 @@ function optionsFrom(values: { today?: string; "max-review-age-days"?: string; r
  * Validates targets (absolute paths of folders or files). Findings are reported relative to
  * `reportRoot` (default: the single target folder, or the workspace root of a single file).
  */
-export async function runValidate(targets: string[], options: ValidateOptions, reportRoot?: string): Promise<ValidateRun> {
+export async function runValidate(targets: string[], options: ValidateOptions, reportRoot?: string, env: NodeJS.ProcessEnv = process.env): Promise<ValidateRun> {
   const byRoot = new Map<string, { ws: CtoWorkspace; only?: Set<string> }>();
   for (const target of targets) {
     const st = await nodeFs.stat(target);
@@ -150,6 +151,8 @@ export async function runValidate(targets: string[], options: ValidateOptions, r
       reportRoot ??= targets.length === 1 ? root : undefined;
     }
   }
+  // done-evidence compares the docs with the done records, read and verified here (never re-run).
+  for (const { ws } of byRoot.values()) attachDoneRecords(ws, env);
   const base = reportRoot ?? process.cwd();
   const run: ValidateRun = { root: base, files: [], findings: [], skipped: [] };
   for (const [root, { ws, only }] of byRoot) {
