@@ -10,7 +10,7 @@ import { lstatSync, readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { allChecked, DONE_DIR, type CtoWorkspace, type DoneRecordSummary, type DoneRecordView } from "../core";
 import { picomatch } from "../core/libs";
-import { checkEnvelope, STATEMENT_TYPE, type SignedStatement } from "./attest";
+import { checkEnvelope, STATEMENT_TYPE, type SignatureCheck, type SignedStatement } from "./attest";
 import { readRegularFileSync, UnsafeFileError } from "./bundleFs";
 import { findGitTop, HistoryReader } from "./gitHistory";
 import { readHead } from "./gitsource";
@@ -156,6 +156,25 @@ interface Verified<P> {
   problem?: string;
 }
 
+/**
+ * Signature checks by content: the editor reads every record again after each HEAD move, and an
+ * Ed25519 verify costs far more than hashing the same bytes. Keyed by the bytes' digest, the
+ * predicate type and the trusted keys (ids and names: other keys check afresh).
+ */
+const verified = new Map<string, SignatureCheck>();
+const MAX_VERIFIED = 4096;
+
+function checkedEnvelope(bytes: Buffer, trust: TrustStore, type: string): SignatureCheck {
+  const keys = trust.keys.map((k) => `${k.keyid}:${k.name}`).sort().join(",");
+  const key = `${keys}\0${type}\0${sha256(bytes)}`;
+  const hit = verified.get(key);
+  if (hit) return hit;
+  const c = checkEnvelope(bytes.toString("utf8"), trust, envelopeShape(type));
+  if (verified.size >= MAX_VERIFIED) verified.clear();
+  verified.set(key, c);
+  return c;
+}
+
 /** Reads and checks one signed file of ours; a problem says why it cannot be used. */
 function readSigned<P>(abs: string, type: string, trust: TrustStore): Verified<P> & { bytes?: Buffer } {
   let bytes: Buffer;
@@ -165,7 +184,7 @@ function readSigned<P>(abs: string, type: string, trust: TrustStore): Verified<P
     return { problem: e instanceof UnsafeFileError ? `it ${e.message}` : `it cannot be read (${(e as Error).message})` };
   }
   // checkEnvelope words its findings for bundles ("attestation.json …"): say "the record".
-  const c = checkEnvelope(bytes.toString("utf8"), trust, envelopeShape(type));
+  const c = checkedEnvelope(bytes, trust, type);
   const word = (s: string) =>
     s
       .replace(/^attestation\.json: /, "")
@@ -295,11 +314,21 @@ function historyProblem(history: HistoryReader, p: DonePredicate, head: string):
 
 /** Paths of `changed` the scope covers: matched by an include glob (or any, when null) and by no exclude. */
 export function inScope(changed: string[], scope: DonePredicate["scope"]): string[] {
-  const pm = picomatch();
-  const opts = { dot: true, nonegate: true };
-  const inc = scope.include?.map((g) => pm(g, opts));
-  const exc = scope.exclude.map((g) => pm(g, opts));
+  if (changed.length === 0) return [];
+  const inc = scope.include?.map(matcher);
+  const exc = scope.exclude.map(matcher);
   return changed.filter((p) => (!inc || inc.some((m) => m(p))) && !exc.some((m) => m(p)));
+}
+
+/** Compiled globs, kept: every record of a workspace shares its exclusions. */
+const matchers = new Map<string, (p: string) => boolean>();
+function matcher(glob: string): (p: string) => boolean {
+  let m = matchers.get(glob);
+  if (!m) {
+    if (matchers.size >= 2048) matchers.clear();
+    matchers.set(glob, (m = picomatch()(glob, { dot: true, nonegate: true })));
+  }
+  return m;
 }
 
 function recheckProblem(abs: string, recordSha: string, trust: TrustStore, view: DoneRecordView): string | undefined {
