@@ -5,7 +5,7 @@
 // once confirmed; a commit that changes the issue's files makes the tree fall back.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { appendFileSync, cpSync, existsSync, rmSync } from "fs";
+import { appendFileSync, cpSync, existsSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import type { CtoApi } from "../../src/vscode/extension";
@@ -139,5 +139,43 @@ suite("done is earned: cto done and the Work Issues tree", () => {
     assert.match(await doneDetail(), /^not evidenced: 1 file\(s\) of the issue's Allowed files changed since its commit [0-9a-f]{12}: tools\/validate_done_demo\.js/);
     assert.match(await described("CTO-WORK-102"), /^blocked by 101/);
     await showForScreenshot("done-void");
+  });
+
+  test("the issue validator task runs its line in the sandbox copy, never in the workspace itself", async () => {
+    writeFileSync(path.join(demo, "tools", "touch.js"), "require('fs').writeFileSync('touched-by-validator.txt', 'x'); console.log('touched');\n");
+    // The new issue is typed into the doc and saved, as a person would.
+    const doc = await vscode.workspace.openTextDocument(path.join(demo, ISSUES));
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, doc.lineAt(doc.lineCount - 1).range.end, "\n### CTO-WORK-160 - Touch\n\nType: AFK\n\nBlocked by: None\n\nWhat to build: A validator that writes a file.\n\nAcceptance criteria:\n\n- [ ] It writes.\n\nAllowed files: `tools/**`\n\nValidator: `node tools/touch.js`\n\nDone evidence: validator output.\n");
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await doc.save());
+    git(demo, "add", "-A");
+    git(demo, "commit", "-qm", "touch");
+    await waitFor(() => demoWs()?.definitions("CTO-WORK-160").length, 15_000, "CTO-WORK-160 in the model");
+    const asked: string[] = [];
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = async (message: string, options: vscode.MessageOptions, ...items: string[]) => {
+      if (!options?.modal) return undefined;
+      asked.push(`${message}\n${options.detail}`);
+      return items[0];
+    };
+    try {
+      const task = (await vscode.tasks.fetchTasks({ type: "cto" })).find((t) => t.name === "CTO-WORK-160 validator")!;
+      assert.ok(task, "the validator task is provided");
+      const ended = new Promise<number | undefined>((resolve) => {
+        const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+          if (e.execution.task.name === task.name) {
+            sub.dispose();
+            resolve(e.exitCode);
+          }
+        });
+      });
+      await vscode.tasks.executeTask(task);
+      assert.strictEqual(await ended, 0);
+    } finally {
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = realWarning;
+    }
+    assert.strictEqual(asked.length, 1);
+    assert.match(asked[0]!, /^Run the validator of CTO-WORK-160\?\nnode tools\/touch\.js\n/);
+    assert.strictEqual(existsSync(path.join(demo, "touched-by-validator.txt")), false, "it wrote into the disposable copy only");
   });
 });
