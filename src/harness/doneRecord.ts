@@ -207,15 +207,25 @@ function readSigned<P>(abs: string, type: string, trust: TrustStore): Verified<P
 export function readDoneRecords(ws: CtoWorkspace, o: ReadDoneOptions): Map<string, DoneRecordView> {
   const out = new Map<string, DoneRecordView>();
   const dir = join(ws.root, ...DONE_DIR.split("/"));
-  let st;
-  try {
-    st = lstatSync(dir);
-  } catch {
-    return out; // no records yet
+  // Each folder on the way must be a real one (never a link to records kept elsewhere).
+  let odd: { path: string; link: boolean } | undefined;
+  let at = ws.root;
+  for (const seg of DONE_DIR.split("/")) {
+    at = join(at, seg);
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch {
+      return out; // no records yet
+    }
+    if (!st.isDirectory()) {
+      odd = { path: relative(ws.root, at).split(sep).join("/"), link: st.isSymbolicLink() };
+      break;
+    }
   }
-  if (!st.isDirectory()) {
+  if (odd) {
     // Fail closed and say so on every issue that would need one.
-    const why = `${DONE_DIR} is ${st.isSymbolicLink() ? "a symlink" : "not a folder"}: no record in it is read`;
+    const why = `${odd.path} is ${odd.link ? "a symlink" : "not a folder"}: no record in ${DONE_DIR} is read`;
     for (const [id, defs] of ws.allDefinitions()) if (allChecked(defs[0]!.issue)) out.set(id, { id, file: `${DONE_DIR}/${id}.json`, problems: [why] });
     return out;
   }
@@ -238,7 +248,14 @@ export function readDoneRecords(ws: CtoWorkspace, o: ReadDoneOptions): Map<strin
       headProblem = `HEAD cannot be read: ${(e as Error).message}`;
     }
   }
-  const history = loc && head ? HistoryReader.of(loc) : undefined;
+  let history: HistoryReader | undefined;
+  if (loc && head) {
+    try {
+      history = HistoryReader.of(loc);
+    } catch (e) {
+      headProblem = `the repository's objects cannot be read: ${(e as Error).message}`;
+    }
+  }
   const wsRel = loc ? relative(loc.top, ws.root).split(sep).join("/") || "." : ".";
   try {
     for (const name of names) {

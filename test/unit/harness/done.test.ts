@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../../../src/cli/main";
 import type { CliIo } from "../../../src/cli/io";
@@ -245,7 +245,15 @@ console.log(JSON.stringify({ secret: process.env.CTO_TEST_SECRET ?? null, signin
       assert.equal(r.code, 2, r.err);
       assert.match(r.err, /is not a folder \(a symlink\?\)/);
       assert.equal(existsSync(join(elsewhere, "CTO-WORK-101.json")), false);
-      assert.match((await status(dir)).reason!, /\.cto\/done is a symlink: no record in it is read/);
+      assert.match((await status(dir)).reason!, /^\.cto\/done is a symlink: no record in \.cto\/done is read/);
+      // A linked .cto is refused the same way, for writing and for reading.
+      const other = demoRepo();
+      const real = tempDir("cto-done-real-");
+      mkdirSync(join(real, "done"));
+      symlinkSync(real, join(other, ".cto"));
+      commitAll(other, "link .cto");
+      assert.equal((await cto(["done", "CTO-WORK-101"], other)).code, 2);
+      assert.match((await status(other)).reason!, /^\.cto is a symlink: no record in \.cto\/done is read/);
     });
   });
 
@@ -378,6 +386,12 @@ console.log(JSON.stringify({ secret: process.env.CTO_TEST_SECRET ?? null, signin
       rmSync(join(dir, RECORD));
       assert.equal(spawnSync("mkfifo", [join(dir, RECORD)]).status, 0);
       assert.match(await voided(dir), /^it (is a FIFO|.*not a regular file)/);
+    });
+
+    it("the repository's objects cannot be read: said, never thrown", async () => {
+      const dir = await recorded();
+      renameSync(join(dir, ".git", "objects"), join(dir, ".git", "objects.gone"));
+      assert.match(await voided(dir), /^the repository's objects cannot be read/);
     });
 
     it("it was made for a workspace at another place in the repository", async () => {
