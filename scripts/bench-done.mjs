@@ -88,6 +88,7 @@ try {
       tree,
       worktree_clean: true,
       scope: { include: [`src/${issue.id}/**`], exclude: [".cto/done/**", ".sot/issues.md"] },
+      signer: { keyid: signer.keyid },
       recorded_at: new Date().toISOString(),
       harness_version: version,
     };

@@ -63,6 +63,8 @@ export interface DonePredicate {
   worktree_clean: true;
   /** What a later change voids it for, repository-relative: `include` globs (null: every file) minus `exclude`. */
   scope: { include: string[] | null; exclude: string[] };
+  /** The key that signed it, inside what is signed (the envelope's key id is only a hint). */
+  signer: { keyid: string };
   recorded_at: string;
   harness_version: string;
 }
@@ -137,6 +139,7 @@ function doneShape(p: Record<string, unknown>): string | undefined {
   if (p.worktree_clean !== true) return "it does not say the worktree was clean";
   if (!isStr(p.workspace)) return "it names no workspace";
   if (!isObj(sc) || !(sc.include === null || isStrList(sc.include)) || !isStrList(sc.exclude)) return "its scope is malformed";
+  if (!isObj(p.signer) || !isHex(p.signer.keyid, 64)) return "it names no signer key";
   if (!isStr(p.recorded_at)) return "it has no recorded_at";
   return undefined;
 }
@@ -153,6 +156,7 @@ export interface ReadDoneOptions {
 interface Verified<P> {
   predicate?: P;
   signer?: string;
+  keyid?: string;
   problem?: string;
 }
 
@@ -195,7 +199,7 @@ function readSigned<P>(abs: string, type: string, trust: TrustStore): Verified<P
   if (c.state === "untrusted") return { bytes, problem: `it is signed by a key not trusted here${c.keyid ? ` (${shortKeyId(c.keyid)})` : ""}: trust it in ${TRUSTED_KEYS_FILE} if it is yours (\`cto key show\` on the machine that signed)` };
   if (c.state !== "trusted" || !c.statement) return { bytes, problem: "it is not signed" };
   if (c.problems.length > 0) return { bytes, problem: `it is not a done record of ours: ${c.problems[0]}` };
-  return { bytes, predicate: (c.statement as unknown as { predicate: P }).predicate, signer: c.name ?? shortKeyId(c.keyid ?? "") };
+  return { bytes, predicate: (c.statement as unknown as { predicate: P }).predicate, signer: c.name ?? shortKeyId(c.keyid ?? ""), keyid: c.keyid ?? "" };
 }
 
 /**
@@ -277,6 +281,7 @@ export function readDoneRecords(ws: CtoWorkspace, o: ReadDoneOptions): Map<strin
         continue;
       }
       view.record = summary(p, r.signer!);
+      if (p.signer.keyid !== r.keyid) view.problems.push(`it names the signer key ${shortKeyId(p.signer.keyid)} but is signed by ${shortKeyId(r.keyid ?? "")}`);
       if (p.issue.id !== id) view.problems.push(`it is the record of ${p.issue.id}, not of ${id} (a renamed file counts for nothing)`);
       if (p.workspace !== wsRel) view.problems.push(`it was made for the workspace at '${p.workspace}', not '${wsRel}' (moved?): run \`cto done ${id}\` again`);
       if (headProblem) view.problems.push(headProblem);

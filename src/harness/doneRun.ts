@@ -19,7 +19,7 @@ import { findGitTop } from "./gitHistory";
 import { readGitSource, type GitLocation } from "./gitsource";
 import { installationOf } from "./installation";
 import { planIsolation, SANDBOX_GID, SANDBOX_UID, wrapCommand, type IsolationRequest } from "./isolation";
-import { loadSigningKey, type TrustStore } from "./keys";
+import { loadSigningKey, type SigningKey, type TrustStore } from "./keys";
 import { collectLeftovers, ownerTag } from "./leftovers";
 import { startProc, whichSync, type Captured } from "./proc";
 import { createSandbox, type Sandbox, type SourceInfo } from "./sandbox";
@@ -300,6 +300,7 @@ function doneDir(wsRoot: string): string {
 export async function recordDone(o: DoneOptions): Promise<DoneOutcome> {
   const p = prepareDone(o.ws, o.id);
   const env = o.env ?? process.env;
+  const key = signingKey(env, p.loc.top);
   const run = await runPrepared(o, p);
   const failure = runFailure(run);
   if (failure) return { exitCode: DONE_EXIT.validatorFailed, status: "validator-failed", message: `${o.id}: ${failure}; no done record was written`, run };
@@ -323,10 +324,11 @@ export async function recordDone(o: DoneOptions): Promise<DoneOutcome> {
     tree: run.repo.tree!,
     worktree_clean: true,
     scope: p.scope,
+    signer: { keyid: key.keyid },
     recorded_at: now.toISOString(),
     harness_version: HARNESS_VERSION,
   };
-  const text = sign(doneStatement(predicate, p.wsRel === "." ? p.doc : `${p.wsRel}/${p.doc}`), env, p.loc.top);
+  const text = signStatement(doneStatement(predicate, p.wsRel === "." ? p.doc : `${p.wsRel}/${p.doc}`), key);
   const dir = doneDir(o.ws.root);
   const file = join(dir, `${o.id}.json`);
   writeFileAtomic(file, text);
@@ -339,6 +341,7 @@ export async function recordDone(o: DoneOptions): Promise<DoneOutcome> {
 export async function recheckDone(o: DoneOptions & { trust: TrustStore }): Promise<DoneOutcome> {
   const p = prepareDone(o.ws, o.id);
   const env = o.env ?? process.env;
+  const key = signingKey(env, p.loc.top);
   const views = readDoneRecords(o.ws, { trust: o.trust, ignoreRechecks: true });
   o.ws.setDoneRecords(views);
   const ev = doneEvidence(o.ws, o.id);
@@ -365,7 +368,7 @@ export async function recheckDone(o: DoneOptions & { trust: TrustStore }): Promi
     harness_version: HARNESS_VERSION,
   };
   const file = join(doneDir(o.ws.root), `${o.id}.recheck.json`);
-  writeFileAtomic(file, sign(recheckStatement(predicate), env, p.loc.top));
+  writeFileAtomic(file, signStatement(recheckStatement(predicate), key));
   return predicate.matches
     ? { exitCode: DONE_EXIT.recorded, status: "holds", message: `${o.id}: the done record holds: re-run at ${predicate.commit.slice(0, 12)} gave the recorded exit code and output`, file, recheck: predicate, run }
     : { exitCode: DONE_EXIT.noLongerHolds, status: "no-longer-holds", message: `${o.id}: the done record no longer holds: ${differences.join("; ")}`, file, recheck: predicate, run };
@@ -402,10 +405,11 @@ function runPrepared(o: DoneOptions, p: Prepared): Promise<ValidatorRun> {
 
 const digestOf = (c: CapturedOutput): OutputDigest => ({ sha256: c.sha256, bytes: c.bytes, cut_bytes: c.cut_bytes });
 
-function sign(statement: Parameters<typeof signStatement>[0], env: NodeJS.ProcessEnv, repoTop: string): string {
+/** This machine's key, before anything runs (a validator that cannot be recorded is not run). */
+function signingKey(env: NodeJS.ProcessEnv, repoTop: string): SigningKey {
   try {
-    return signStatement(statement, loadSigningKey(env, { forbiddenDirs: [repoTop] }));
+    return loadSigningKey(env, { forbiddenDirs: [repoTop] });
   } catch (e) {
-    throw new DoneError(`cannot sign the done record: ${(e as Error).message}`, DONE_EXIT.cannotSign);
+    throw new DoneError(`cannot sign a done record: ${(e as Error).message}`, DONE_EXIT.cannotSign);
   }
 }

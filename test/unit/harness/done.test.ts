@@ -133,6 +133,7 @@ describe("cto done: done is earned, on real repositories", function () {
     assert.equal(p.validator.isolation, bubblewrapWorks().ok ? "bubblewrap" : "none");
     assert.equal(p.worktree_clean, true);
     assert.deepEqual(p.scope.include, ["tools/**", ".sot/**"]);
+    assert.equal(p.signer.keyid, check.keyid);
 
     const after = await status(dir);
     assert.equal(after.state, "done");
@@ -212,6 +213,15 @@ console.log(JSON.stringify({ secret: process.env.CTO_TEST_SECRET ?? null, signin
       assert.match(m.err, /'tools\/does-not-exist\.sh' is not found in the committed workspace/);
     });
 
+    it("no key to sign with (exit 7): the validator is not even run", async () => {
+      const dir = demoRepo();
+      const r = await cto(["done", "CTO-WORK-101"], dir, { ...env, CTO_SIGNING_KEY: join(keys, "missing.pem") });
+      assert.equal(r.code, 7);
+      assert.match(r.err, /cannot sign a done record: CTO_SIGNING_KEY names .*missing\.pem, which does not exist/);
+      assert.ok(!r.out.includes('"ok":true'), "the validator did not run");
+      assert.equal(existsSync(join(dir, ".cto")), false);
+    });
+
     it("a Validator: line that needs a shell (exit 2), at the operator's column", async () => {
       const dir = demoRepo((d) => addIssue(d, "CTO-WORK-153", { allowed: "`tools/**`", script: "a.js", body: "", validator: "`node tools/a.js && rm -rf ~`" }));
       const r = await cto(["done", "CTO-WORK-153"], dir);
@@ -286,6 +296,10 @@ console.log(JSON.stringify({ secret: process.env.CTO_TEST_SECRET ?? null, signin
       assert.match(await voided(dir), /^it is signed by a key not trusted here \([0-9a-f]{16}\): trust it in \.cto\/trusted-keys/);
       writeFileSync(join(dir, ".cto", "trusted-keys"), trustedKeyLine(loadSigningKey({ ...env, CTO_SIGNING_KEY: keyB }, { create: false }), "ci@example") + "\n");
       assert.equal((await status(dir)).state, "done");
+      // The same statement signed again by another trusted key: it names the signer it had.
+      const st = JSON.parse(Buffer.from(JSON.parse(readFileSync(join(dir, RECORD), "utf8")).payload, "base64").toString("utf8"));
+      writeFileSync(join(dir, RECORD), signStatement(st, loadSigningKey(env, { create: false })));
+      assert.match(await voided(dir), /^it names the signer key [0-9a-f]{16} but is signed by [0-9a-f]{16}/);
     });
 
     it("its commit is no longer an ancestor of HEAD (reset to before it)", async () => {
