@@ -9,7 +9,7 @@ import { appendFileSync, cpSync, existsSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import type { CtoApi } from "../../src/vscode/extension";
-import { getApi, screenshot, waitFor, waitForDiagnostics, workspaceRoot } from "./util";
+import { getApi, screenshot, sleep, waitFor, waitForDiagnostics, workspaceRoot } from "./util";
 
 type El = Parameters<CtoApi["features"]["issues"]["getTreeItem"]>[0];
 const ISSUES = ".sot/03-PROTOCOLS/CTO-DONE-DEMO-ISSUES.md";
@@ -56,8 +56,14 @@ suite("done is earned: cto done and the Work Issues tree", () => {
     // "Decrease Editor Width" gives the side bar the room; undone in suiteTeardown.
     for (; narrowed < 8; narrowed++) await vscode.commands.executeCommand("workbench.action.decreaseViewWidth");
     await vscode.commands.executeCommand("workbench.actions.treeView.ctoIssues.collapseAll");
+    await sleep(500); // the collapse is the workbench's, after the command returns: let it land first
     const detail = (await walk()).find((i) => i.parent?.startsWith("CTO-WORK-101 ") && i.label === "Done record")!;
-    await view().view.reveal(detail.el, { select: true, focus: true, expand: true });
+    await waitFor(async () => {
+      await view().view.reveal(detail.el, { select: true, focus: true, expand: true });
+      const sel = view().view.selection[0];
+      return sel?.kind === "detail" && sel.label === "Done record" && sel.id === "CTO-WORK-101" && view().view.visible;
+    }, 10_000, "the done record line revealed");
+    await sleep(500);
     await screenshot(name);
   }
 
