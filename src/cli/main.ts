@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   key: { summary: "key show: this machine's public signing key, as a .cto/trusted-keys line", load: async () => (await import("./commands/key")).default },
   fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
   lexicon: { summary: "lexicon explain \"SENTENCE\": how the drift rules read a sentence (exit 0 no drift, 1 drift, 2 usage)", load: async () => (await import("./commands/lexicon")).default },
+  done: { summary: "run an issue's Validator: in the sandbox; write its signed done record (exit 0 recorded, 3-7 why not, 2 usage)", load: async () => (await import("./commands/done")).default },
   engines: { summary: "each engine on this machine: CLI found, version, config source, starts in the isolation, gating (exit 0 ok, 1 not, 2 usage)", load: async () => (await import("./commands/engines")).default },
   compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
 };
@@ -51,7 +52,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     io.err(`cto ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     // The harness commands promise exit 1 for an internal error (never a pass); the others use 2.
-    return ["run", "fixtures", "compare"].includes(name) ? 1 : 2;
+    return ["run", "fixtures", "compare", "done"].includes(name) ? 1 : 2;
   }
 }
 

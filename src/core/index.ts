@@ -22,7 +22,9 @@ export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, validate
 export { parseWorkboard, WORKBOARD_FILE, type Workboard, type WorkItem } from "./workboard";
 export { buildGraph, dependencyOrder, compareIds, type DependencyGraph } from "./graph";
 export { RULES } from "./rules";
-export { issueStatus, isDone, type IssueStatus, type IssueState } from "./status";
+export { issueStatus, isDone, isChecked, stateLabel, type IssueStatus, type IssueState } from "./status";
+export { DONE_DIR, allChecked, criterionKey, doneEvidence, issueScope, sectionDigest, type ScopeGlob, type DoneEvidence, type DoneRecordSummary, type DoneRecordView, type DoneState } from "./done";
+export { splitArgv, showArgv, validatorCommand, validatorField, VALIDATOR_LIMITS, type ArgvParse, type ValidatorCommand } from "./validatorLine";
 export { todayUtc, isValidDate } from "./rules/dates";
 export type { FsLike, EntryType } from "./fs";
 export { nodeFs } from "./nodeFs";

@@ -1,6 +1,7 @@
 // One CTO child workspace (a folder holding WORKBOARD.yaml) held in memory and updated
 // incrementally: setting one doc re-parses only that doc and tells which docs' findings may
 // have changed, so the editor re-validates those and nothing else.
+import type { DoneRecordView } from "./done";
 import { emptyConfig, parseConfig, type ConfigProblem, type CtoConfig } from "./config";
 import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
 import { candidatesLexicon, getDefaultLexicon, workspaceLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
@@ -22,6 +23,8 @@ export class CtoWorkspace {
   workboard: Workboard | undefined;
   lexicon: Lexicon = getDefaultLexicon();
   lexiconProblems: LexiconProblem[] = [];
+  /** The done records as the host read and verified them (setDoneRecords); undefined: not read. */
+  doneRecords: ReadonlyMap<string, DoneRecordView> | undefined;
   /** `.cto/config.yaml`, parsed (empty when absent), and its located problems. */
   config: CtoConfig = emptyConfig();
   configProblems: ConfigProblem[] = [];
@@ -114,6 +117,18 @@ export class CtoWorkspace {
     this.doneStamp++;
     this.graphCache = undefined;
     return new Set(this.docs.keys());
+  }
+
+  /**
+   * Sets the done records (the host's verified views of .cto/done/*.json). Done-ness moves with
+   * them: returns the docs defining the issues they name, before and after.
+   */
+  setDoneRecords(records: ReadonlyMap<string, DoneRecordView>): Set<string> {
+    const affected = new Set<string>();
+    for (const id of new Set([...(this.doneRecords?.keys() ?? []), ...records.keys()])) for (const d of this.idDefs.get(id) ?? []) affected.add(d.doc);
+    this.doneRecords = records;
+    this.doneStamp++;
+    return affected;
   }
 
   /** Sets .cto/lexicon.yaml's text (undefined: built-in lexicon only; `{ unreadable }`: an error). Every doc may change. */

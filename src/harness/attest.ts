@@ -22,6 +22,14 @@ export interface Statement {
   predicate: Report;
 }
 
+/** Any in-toto Statement v1 the harness signs (bundles, done records, …), each with its own predicateType. */
+export interface SignedStatement {
+  _type: typeof STATEMENT_TYPE;
+  subject: { name: string; digest: Record<string, string> }[];
+  predicateType: string;
+  predicate: unknown;
+}
+
 export interface Envelope {
   payloadType: string;
   payload: string;
@@ -46,7 +54,7 @@ export function buildStatement(subjects: Record<string, string>, report: Report)
   };
 }
 
-export function signStatement(statement: Statement, key: SigningKey): string {
+export function signStatement(statement: Statement | SignedStatement, key: SigningKey): string {
   const payload = Buffer.from(JSON.stringify(statement), "utf8");
   const sig = sign(null, pae(PAYLOAD_TYPE, payload), key.privateKey);
   const env: Envelope = { payloadType: PAYLOAD_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: key.keyid, sig: sig.toString("base64") }] };
@@ -106,7 +114,7 @@ function fromBase64(s: unknown): Buffer | undefined {
  * Checks an envelope against the trusted keys. "bad": malformed, or a signature that names a
  * trusted key and does not verify with it; "untrusted": no signature verifies with a trusted key.
  */
-export function checkEnvelope(text: string, trust: TrustStore): SignatureCheck {
+export function checkEnvelope(text: string, trust: TrustStore, shape: (statement: unknown) => string[] = statementShape): SignatureCheck {
   const bad = (problem: string, keyid: string | null = null): SignatureCheck => ({ state: "bad", keyid, name: null, sources: [], problems: [problem] });
   let env: unknown;
   try {
@@ -143,7 +151,7 @@ export function checkEnvelope(text: string, trust: TrustStore): SignatureCheck {
   } catch (e) {
     return { ...bad(`the signed statement does not parse: ${(e as Error).message}`, good.keyid), name: good.name };
   }
-  return { state: "trusted", ...good, problems: statementShape(statement), statement: statement as Statement };
+  return { state: "trusted", ...good, problems: shape(statement), statement: statement as Statement };
 }
 
 function statementShape(s: unknown): string[] {

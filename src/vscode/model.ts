@@ -19,6 +19,8 @@ export class PlanningModel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private scanning: Promise<void> | undefined;
   readonly onDidChange = this.changeEmitter.event;
+  /** Called on each freshly loaded workspace before anyone hears of it (the done records attach here). */
+  decorate: ((ws: CtoWorkspace) => void) | undefined;
 
   constructor(private readonly log: Log) {
     const watcher = vscode.workspace.createFileSystemWatcher("**/{*.md,WORKBOARD.yaml,lexicon.yaml,config.yaml}");
@@ -51,6 +53,11 @@ export class PlanningModel implements vscode.Disposable {
         for (const doc of vscode.workspace.textDocuments) {
           const rel = this.relIn(ws.root, doc.uri);
           if (rel !== undefined && rel.endsWith(".md") && doc.isDirty) ws.setDoc(rel, doc.getText(), true);
+        }
+        try {
+          this.decorate?.(ws);
+        } catch (e) {
+          this.log.error(`preparing ${ws.root} failed`, e);
         }
         fresh.set(f.root, ws);
       }
@@ -89,6 +96,11 @@ export class PlanningModel implements vscode.Disposable {
     // Opening a file, or typing back what was there, changes nothing: skip the re-parse.
     if (at.ws.docs.get(at.rel)?.text === text) return;
     this.apply(at.ws, at.rel, text);
+  }
+
+  /** Tells listeners that something besides a file changed these docs' findings (done records read anew). */
+  notify(ws: CtoWorkspace, affected: Set<string>): void {
+    if (this.roots.get(ws.root) === ws) this.changeEmitter.fire({ ws, affected });
   }
 
   private apply(ws: CtoWorkspace, rel: string, text: string | undefined | { unreadable: string }): void {

@@ -22,6 +22,7 @@ import {
 } from "../../core";
 import { toRel, validatedDocs } from "../../core/load";
 import { FORMATS, type ValidateRun } from "../format";
+import { attachDoneRecords } from "../../harness/doneRecord";
 import { VERSION_STRING } from "../version";
 import { parseCommandArgs, UsageError, type CliIo } from "../io";
 
@@ -69,7 +70,7 @@ export default async function validate(args: string[], io: CliIo): Promise<numbe
   if (!formatter) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")} (got '${format}')`);
   const overrides = overridesFrom(values, io.env);
   const targets = positionals.length > 0 ? positionals : ["."];
-  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), overrides, positionals.length > 1 ? io.cwd : undefined);
+  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), overrides, positionals.length > 1 ? io.cwd : undefined, io.env);
   const today = overrides.today ?? todayUtc();
   const printed = formatter(run, { cwd: io.cwd, env: io.env, today, version: VERSION_STRING });
   for (const l of printed.out) io.out(l);
@@ -111,7 +112,7 @@ function overridesFrom(
  * under `overrides`. Findings are reported relative to `reportRoot` (default: the single target
  * folder, or the workspace root of a single file).
  */
-export async function runValidate(targets: string[], overrides: Partial<ValidateOptions>, reportRoot?: string): Promise<ValidateRun> {
+export async function runValidate(targets: string[], overrides: Partial<ValidateOptions>, reportRoot?: string, env: NodeJS.ProcessEnv = process.env): Promise<ValidateRun> {
   const byRoot = new Map<string, { ws: CtoWorkspace; only?: Set<string> }>();
   for (const target of targets) {
     const st = await nodeFs.stat(target);
@@ -133,6 +134,8 @@ export async function runValidate(targets: string[], overrides: Partial<Validate
       reportRoot ??= targets.length === 1 ? root : undefined;
     }
   }
+  // done-evidence compares the docs with the done records, read and verified here (never re-run).
+  for (const { ws } of byRoot.values()) attachDoneRecords(ws, env);
   const base = reportRoot ?? process.cwd();
   const run: ValidateRun = { root: base, files: [], findings: [], suppressed: [], skipped: [], inlineConfig: overrides.inlineConfig !== false };
   for (const [root, { ws, only }] of byRoot) {

@@ -46,7 +46,7 @@ describe(".cto/config.yaml", () => {
     ].join("\n");
     assert.deepEqual(problemsOf(text), [
       "2:20 severity of 'authority-drift' must be error, warning, info or off",
-      "3:3 unknown rule 'no-such-rule' (rules: required-artifact, promotion-status, local-disclaimer, authority-drift, workboard-entry, stale-review, frontmatter, issue-structure, dependency, readiness-claim, record-structure, suppression, unused-suppression)",
+      "3:3 unknown rule 'no-such-rule' (rules: required-artifact, promotion-status, local-disclaimer, authority-drift, workboard-entry, stale-review, frontmatter, issue-structure, dependency, readiness-claim, record-structure, done-evidence, suppression, unused-suppression)",
       "4:3 'config' reports problems in this file itself; it is always an error",
       "5:19 maxReviewAgeDays must be a whole number of days (0 or more)",
       "6:20 candidate name 'deep coder' must be one word of letters a-z and digits",
