@@ -3,6 +3,7 @@
 import * as esbuild from "esbuild";
 import { readdirSync, statSync, chmodSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { yamlAsData } from "./scripts/yaml-plugin.mjs";
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
@@ -16,7 +17,7 @@ const common = {
   sourcemap: production ? false : "linked",
   minify: production,
   legalComments: "none",
-  loader: { ".yaml": "text" },
+  plugins: [yamlAsData],
   logLevel: "warning",
   define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
 };
@@ -55,7 +56,7 @@ const watchMarkers = {
 };
 
 if (watch) {
-  for (const b of builds) (await esbuild.context({ ...b, plugins: [watchMarkers] })).watch();
+  for (const b of builds) (await esbuild.context({ ...b, plugins: [...(b.plugins ?? []), watchMarkers] })).watch();
 } else {
   await Promise.all(builds.filter((b) => b.entryPoints.length > 0).map((b) => esbuild.build(b)));
   if (existsSync("dist/cli.js")) chmodSync("dist/cli.js", 0o755);

@@ -5,6 +5,7 @@
 // validate_no_inline_ms: the configured workspace with inline config off (--no-inline-config).
 // sarif_format_ms: median time to format that run as SARIF (cto validate --format sarif), in process.
 // Run by scripts/bench.mjs (CTO_BENCH_WORKSPACE); prints one JSON object on stdout.
+import { yamlAsData } from "./yaml-plugin.mjs";
 import { createRequire } from "node:module";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +24,7 @@ const today = process.env.CTO_BENCH_TODAY || "2026-06-01";
 const bundle = join(ROOT, "out", "bench", "config-bench.js");
 await esbuild.build({
   stdin: { contents: `export * from "./src/core/index.ts"; export { runValidate } from "./src/cli/commands/validate.ts"; export { sarif } from "./src/cli/format/sarif.ts";`, resolveDir: ROOT, loader: "ts" },
-  bundle: true, platform: "node", format: "cjs", loader: { ".yaml": "text" }, outfile: bundle, logLevel: "warning",
+  bundle: true, platform: "node", format: "cjs", plugins: [yamlAsData], outfile: bundle, logLevel: "warning",
   define: { __VERSION__: '"bench"' },
 });
 const m = createRequire(import.meta.url)(bundle);

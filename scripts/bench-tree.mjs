@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { yamlAsData } from "./yaml-plugin.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..");
 const ws = process.env.CTO_BENCH_WORKSPACE;
@@ -18,7 +19,7 @@ if (!ws || !existsSync(ws)) {
 }
 const coreFile = join(ROOT, "out", "bench", "core.js");
 if (!existsSync(coreFile)) {
-  await esbuild.build({ entryPoints: [join(ROOT, "src/core/index.ts")], bundle: true, platform: "node", format: "cjs", loader: { ".yaml": "text" }, outfile: coreFile, logLevel: "warning" });
+  await esbuild.build({ entryPoints: [join(ROOT, "src/core/index.ts")], bundle: true, platform: "node", format: "cjs", plugins: [yamlAsData], outfile: coreFile, logLevel: "warning" });
 }
 const core = createRequire(import.meta.url)(coreFile);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];

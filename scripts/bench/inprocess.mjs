@@ -9,7 +9,7 @@
 // exactly its phase) as DIR/full.cpuprofile and DIR/revalidate.cpuprofile; figures taken while
 // profiling carry the profiler's overhead and are only used to find hot spots.
 import { createRequire } from "node:module";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
@@ -77,6 +77,40 @@ for (const list of cold.findings.values())
     findingCount++;
   }
 
+// The floor: what any tool pays to look at these files at all — find every file, read it, split
+// it into lines — in this same process, after the same warm-up the cold run gave the file cache.
+function walk(d, out) {
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+function floorRun() {
+  const a = performance.now();
+  let lines = 0;
+  for (const f of walk(dir, [])) lines += readFileSync(f, "utf8").split(/\r\n|\n|\r/).length;
+  return { ms: performance.now() - a, lines };
+}
+const floors = [];
+for (let i = 0; i < 3; i++) floors.push(floorRun().ms);
+
+// The detector's own cost: every prose block of the workspace through findClaims, with an empty
+// sentence cache (a freshly compiled lexicon each round), after the cold run warmed the JIT.
+const blocks = [];
+for (const d of cold.ws.docs.values()) for (const b of d.prose) blocks.push(b);
+let sentences = 0;
+for (const b of blocks) sentences += core.splitSentences(b.text).length;
+const driftRuns = [];
+for (let i = 0; i < 3; i++) {
+  const lex = core.compileLexicon(core.defaultLexiconSpec());
+  const before = { ...core.analyzeStats };
+  const a = performance.now();
+  for (const b of blocks) core.findClaims(b, lex, {});
+  driftRuns.push({ ms: performance.now() - a, analysed: core.analyzeStats.sentences - before.sentences });
+}
+
 const warm = [];
 if (!profileDir) for (let i = 0; i < Number(values["warm-runs"]); i++) warm.push((await full()).ms);
 
@@ -135,6 +169,17 @@ process.stdout.write(
       validate_p50_ms: round(pct(samples.map((s) => s.validate), 0.5)),
       validate_p95_ms: round(pct(samples.map((s) => s.validate), 0.95)),
       affected_max: Math.max(...samples.map((s) => s.affected)),
+    },
+    floor: { runs_ms: floors.map(round), median_ms: round(median(floors)), files: walk(dir, []).length },
+    ratio_vs_floor_cold: round(cold.ms / median(floors)),
+    ratio_vs_floor_warm: warm.length ? round(median(warm) / median(floors)) : null,
+    drift: {
+      blocks: blocks.length,
+      sentences,
+      runs_ms: driftRuns.map((r) => round(r.ms)),
+      analysed_sentences: driftRuns[0].analysed,
+      ms_per_1000_sentences: round((median(driftRuns.map((r) => r.ms)) / sentences) * 1000),
+      ms_per_1000_analysed: round((median(driftRuns.map((r) => r.ms)) / Math.max(1, driftRuns[0].analysed)) * 1000),
     },
     max_rss_mb: round(ru.maxRSS / 1024),
     heap_used_mb: round(mem.heapUsed / 1048576),

@@ -1,185 +1,338 @@
-// Authority-drift detection, sentence by sentence: find claim phrases from the lexicon, then
-// accept the ones whose clause makes them negated, candidate, conditional, earned or a mention.
-import type { Lexicon, CompiledClaim, Pattern, QualifierKind } from "./lexicon";
+// Authority drift, sentence by sentence: the lexicon's claim frames find who (the candidate,
+// this doc) is given which status; the judge (drift/judge.ts) decides whether the doc asserts it.
+// How it works and why: docs/DESIGN.md, "Authority drift".
+import type { CompiledClaim, Lexicon } from "./lexicon";
 import { blockOffset } from "./markdown";
 import type { ProseBlock } from "./model";
+import { analyze, spanText, type Analysis, type DriftContext } from "./drift/analyze";
+import { judge, matchedEntries, type Verdict } from "./drift/judge";
+import { runFrame, type FrameMatch, type Program } from "./drift/pattern";
+import { splitSentences, type Sentence } from "./drift/sentences";
 
-const ABBREVIATIONS = new Set(["e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "ms", "dr", "no", "fig", "approx", "incl", "al", "st"]);
-const CLAUSE_WORDS = new Set(["but", "however", "whereas", "although", "though", "yet"]);
-const NEGATION_WINDOW = 3; // words allowed between a negation and the claim ("not yet the default backend")
-const CANDIDATE_WINDOW = 2; // "candidate CTO default backend"
-
-export interface Sentence {
-  /** Start and end (exclusive) indexes in the block text, whitespace trimmed. */
-  start: number;
-  end: number;
-}
-
-/** Splits prose into sentences at . ! ? followed by a space or the end, minding abbreviations. */
-export function splitSentences(text: string): Sentence[] {
-  const out: Sentence[] = [];
-  let start = 0;
-  const push = (end: number) => {
-    let s = start;
-    let e = end;
-    while (s < e && isSpace(text.charCodeAt(s))) s++;
-    while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
-    if (e > s) out.push({ start: s, end: e });
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch !== "." && ch !== "!" && ch !== "?") continue;
-    let j = i + 1;
-    while (j < text.length && (text[j] === ")" || text[j] === '"' || text[j] === "'" || text[j] === "*" || text[j] === "_")) j++;
-    if (j < text.length && !isSpace(text.charCodeAt(j))) continue;
-    if (ch === "." && isAbbreviation(text, i)) continue;
-    push(j);
-    start = j;
-  }
-  push(text.length);
-  return out;
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 160;
-}
-
-function isAbbreviation(text: string, dot: number): boolean {
-  let k = dot;
-  while (k > 0 && /[A-Za-z.]/.test(text[k - 1])) k--;
-  const word = text.slice(k, dot).toLowerCase();
-  if (ABBREVIATIONS.has(word)) return true;
-  return word.length === 1 && /[A-Z]/.test(text[k]); // an initial: "J. Smith"
-}
-
-interface Token {
-  word: string;
-  start: number;
-  end: number;
-  clause: number;
-  segment: number;
-}
-
-const WORD = /[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)?/gu;
-/** The same for ASCII-only text, several times faster than Unicode property classes. */
-const ASCII_WORD = /[A-Za-z0-9]+(?:'[A-Za-z]+)?/g;
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** Lower-cased words of a sentence with their clause (; : — but) and comma-segment indexes. */
-export function tokenize(text: string, from: number, to: number): Token[] {
-  const tokens: Token[] = [];
-  let clause = 0;
-  let segment = 0;
-  let last = from;
-  const re = NON_ASCII.test(text.slice(from, to)) ? WORD : ASCII_WORD;
-  re.lastIndex = from;
-  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
-    const gap = text.slice(last, m.index);
-    if (/[;:()\u2013\u2014]|\s-\s/.test(gap)) {
-      clause++;
-      segment++;
-    } else if (gap.includes(",")) segment++;
-    const word = m[0].toLowerCase().replace(/\u2019/g, "'");
-    if (CLAUSE_WORDS.has(word)) {
-      clause++;
-      segment++;
-    }
-    tokens.push({ word, start: m.index, end: m.index + m[0].length, clause, segment });
-    last = m.index + m[0].length;
-  }
-  return tokens;
-}
-
-/** Length of the match of `pattern` at tokens[i..], or -1. */
-function matchAt(tokens: Token[], i: number, pattern: Pattern, p = 0): number {
-  if (p === pattern.length) return 0;
-  const el = pattern[p];
-  const t = tokens[i];
-  if (t && (el.words.has(t.word) || el.prefixes.some((x) => t.word.startsWith(x)))) {
-    const rest = matchAt(tokens, i + 1, pattern, p + 1);
-    if (rest >= 0) return rest + 1;
-  }
-  return el.optional ? matchAt(tokens, i, pattern, p + 1) : -1;
-}
-
-/** Indexes (first, last) of every qualifier occurrence, by kind, in one pass over the words. */
-function qualifierOccurrences(tokens: Token[], lexicon: Lexicon): Record<QualifierKind, [number, number][]> {
-  const out: Record<QualifierKind, [number, number][]> = { negation: [], candidate: [], conditional: [], earned: [] };
-  for (let i = 0; i < tokens.length; i++) {
-    const indexed = lexicon.qualifiersByFirstWord.get(tokens[i].word);
-    for (const list of indexed ? [indexed, lexicon.qualifiersAnyStart] : [lexicon.qualifiersAnyStart]) {
-      for (const { kind, pattern } of list) {
-        const n = matchAt(tokens, i, pattern);
-        if (n > 0) out[kind].push([i, i + n - 1]);
-      }
-    }
-  }
-  return out;
-}
+export { splitSentences, type Sentence } from "./drift/sentences";
+export type { DriftContext } from "./drift/analyze";
 
 export interface ClaimHit {
   claim: CompiledClaim;
+  frame: string;
   /** Sentence range and claim-phrase range, as indexes in the block text. */
   sentence: Sentence;
   phraseStart: number;
   phraseEnd: number;
-  /** Tokens of the phrase (for rewrites). */
+  /** Tokens of the claim phrase (for rewrites). */
   phraseTokens: { word: string; start: number; end: number }[];
+  /** Who the claim is about, as written ("Case", "it (Case)", "this doc"). */
+  subject: string;
+  /** The message with subject and phrase filled in. */
+  message: string;
+  /** Why it is drift, and the lexicon entries that matched (for the hover and `cto lexicon explain`). */
+  rule: string;
+  entries: string[];
 }
 
-/** Claims in a block that no qualifier accepts. */
-export function findClaims(block: ProseBlock, lexicon: Lexicon): ClaimHit[] {
+/** Every frame that matched a sentence, with the verdict: what `cto lexicon explain` prints. */
+export interface Judged {
+  claim: CompiledClaim;
+  frame: string;
+  subject: string;
+  phrase: string;
+  verdict: Verdict;
+  entries: string[];
+}
+
+/** Unaccepted claims of a block: at most one per sentence and claim kind. */
+export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContext = {}): ClaimHit[] {
   const hits: ClaimHit[] = [];
-  if (!lexicon.prefilter.test(block.text)) return hits;
+  // With no candidate named before, a block without a subject or standalone claim word holds
+  // nothing: one regex test decides (most prose ends here).
+  const pf = lexicon.prefilter;
+  if (!pf.quick.test(block.text)) {
+    // Nothing to judge here unless "it" may refer to the candidate named before.
+    if (ctx.last === undefined) return hits;
+    if (!(ctx.last.kind === "candidate" && pf.pronouns.test(block.text))) {
+      if (ctx.last.kind !== "candidate" || pf.others.test(block.text)) ctx.last = ctx.lastSubject = undefined;
+      return hits;
+    }
+  }
+  // One scan of the block for the words a claim needs (a subject, a word that claims on its own,
+  // a pronoun, another engine); sentences holding none are skipped without being read.
+  const scan = prefilterScan(block.text, lexicon);
+  if (scan.subjects.length === 0 && scan.standalone.length === 0 && !(ctx.last?.kind === "candidate" && scan.pronouns.length > 0)) {
+    // Nothing here can be a claim; a block naming nothing we track also ends what "it" refers to.
+    ctx.last = undefined;
+    ctx.lastSubject = undefined;
+    return hits;
+  }
+  const cache = sentenceCache(lexicon);
+  const cursor = { subjects: 0, standalone: 0, pronouns: 0, others: 0 };
   for (const sentence of splitSentences(block.text)) {
-    if (block.text[sentence.end - 1] === "?") continue; // a question claims nothing
-    const tokens = tokenize(block.text, sentence.start, sentence.end);
-    let quals: Record<"negation" | "candidate" | "conditional" | "earned", [number, number][]> | undefined;
-    const seen = new Set<string>();
-    for (let i = 0; i < tokens.length; i++) {
-      const candidates = lexicon.byFirstWord.get(tokens[i].word);
-      const tries = candidates ? [...candidates, ...lexicon.anyStart] : lexicon.anyStart;
-      for (const { claim, pattern } of tries) {
-        if (seen.has(claim.id)) continue;
-        const n = matchAt(tokens, i, pattern);
-        if (n <= 0) continue;
-        const first = i;
-        const last = i + n - 1;
-        quals ??= qualifierOccurrences(tokens, lexicon);
-        if (isAccepted(tokens, first, last, quals, lexicon)) continue;
-        seen.add(claim.id);
-        hits.push({
-          claim,
-          sentence,
-          phraseStart: tokens[first].start,
-          phraseEnd: tokens[last].end,
-          phraseTokens: tokens.slice(first, last + 1),
-        });
+    // sentences come in order: each list is walked once for the whole block
+    const within = (k: keyof Scan) => {
+      const list = scan[k];
+      let i = cursor[k];
+      while (i < list.length && list[i] < sentence.start) i++;
+      cursor[k] = i;
+      return i < list.length && list[i] < sentence.end;
+    };
+    const pronouns = within("pronouns");
+    const named = within("subjects");
+    if (!named && !within("standalone") && !(ctx.last?.kind === "candidate" && pronouns)) {
+      if (within("others")) ctx.last = ctx.lastSubject = undefined; // "Pi is fast. It is the default."
+      continue;
+    }
+    // A sentence whose pronouns (if any) refer inside it reads the same wherever it stands: its
+    // verdict is reused (planning docs repeat lines; an edit re-reads every unchanged sentence).
+    const text = block.text.slice(sentence.start, sentence.end);
+    // (an entry of a sentence whose pronouns look back is keyed by what they look back at)
+    const ctxKey = `${text}\u0000${ctx.last?.kind ?? ""}:${ctx.last?.text.toLowerCase() ?? ""}\u0000${ctx.lastSubject?.kind ?? ""}`;
+    const cached = cache.get(text) ?? cache.get(ctxKey);
+    if (cached) {
+      for (const h of cached.hits) hits.push(shiftHit(h, sentence.start));
+      if (cached.last) {
+        ctx.last = cached.last;
+        ctx.lastSubject = cached.lastSubject;
+      }
+      continue;
+    }
+    const found: ClaimHit[] = [];
+    let needsContext = false;
+    for (const a of analyze(block.text, sentence.start, sentence.end, lexicon, ctx)) {
+      needsContext ||= a.needsContext;
+      // One finding per sentence and rule: the first claim that is drift (workspace claims
+      // come first, so their message and fix win over the built-in ones).
+      const seen = new Set<string>();
+      for (const j of judgeSentence(a, lexicon, true)) {
+        if (!j.verdict.drift || seen.has(j.claim.rule)) continue;
+        seen.add(j.claim.rule);
+        j.entries = matchedEntries(a, j.match.start, j.match.end);
+        found.push(toHit(a, j, sentence, block));
       }
     }
+    hits.push(...found);
+    if (cache.size >= SENTENCE_CACHE_MAX) cache.clear();
+    const entity = named || within("others") || needsContext;
+    cache.set(needsContext ? ctxKey : text, { hits: found.map((h) => shiftHit(h, -sentence.start)), ...(entity && ctx.last ? { last: ctx.last, lastSubject: ctx.lastSubject } : {}) });
   }
   return hits;
 }
 
-function isAccepted(
-  tokens: Token[],
-  first: number,
-  last: number,
-  quals: Record<"negation" | "candidate" | "conditional" | "earned", [number, number][]>,
-  lexicon: Lexicon,
-): boolean {
-  const head = tokens[first];
-  const next = tokens[last + 1];
-  if (next && next.clause === tokens[last].clause && lexicon.mentions.has(next.word)) return true;
-  const before = (occ: [number, number][], window: number) =>
-    occ.some(([a, b]) => b < first && first - b - 1 <= window && tokens[a].segment === head.segment);
-  if (before(quals.negation, NEGATION_WINDOW)) return true;
-  if (before(quals.candidate, CANDIDATE_WINDOW)) return true;
-  const inClause = (occ: [number, number][]) => occ.some(([a, b]) => tokens[a].clause === head.clause && (b < first || a > last));
-  return inClause(quals.conditional) || inClause(quals.earned);
+interface Scan {
+  subjects: number[];
+  standalone: number[];
+  pronouns: number[];
+  others: number[];
+}
+
+/** Positions of the prefilter's words in a block, by kind, from one regex pass. */
+function prefilterScan(text: string, lex: Lexicon): Scan {
+  const out: Scan = { subjects: [], standalone: [], pronouns: [], others: [] };
+  const re = lex.prefilter.all;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const g = m.groups!;
+    if (g.s !== undefined) out.subjects.push(m.index);
+    else if (g.c !== undefined) out.standalone.push(m.index);
+    else if (g.p !== undefined) out.pronouns.push(m.index);
+    else out.others.push(m.index);
+  }
+  return out;
+}
+
+const SENTENCE_CACHE_MAX = 20_000;
+const caches = new WeakMap<Lexicon, Map<string, { hits: ClaimHit[]; last?: DriftContext["last"]; lastSubject?: DriftContext["lastSubject"] }>>();
+function sentenceCache(lex: Lexicon) {
+  let c = caches.get(lex);
+  if (!c) caches.set(lex, (c = new Map()));
+  return c;
+}
+
+/** A hit moved by `d` characters (cached hits are stored relative to their sentence). */
+function shiftHit(h: ClaimHit, d: number): ClaimHit {
+  return {
+    ...h,
+    sentence: { start: h.sentence.start + d, end: h.sentence.end + d },
+    phraseStart: h.phraseStart + d,
+    phraseEnd: h.phraseEnd + d,
+    phraseTokens: h.phraseTokens.map((t) => ({ word: t.word, start: t.start + d, end: t.end + d })),
+  };
+}
+
+interface Found extends Judged {
+  match: FrameMatch;
+}
+
+/** Runs every claim's frames over one analysed sentence and judges each match. */
+function judgeSentence(a: Analysis, lexicon: Lexicon, stopAtDrift: boolean): Found[] {
+  const out: Found[] = [];
+  const driftKinds = new Set<string>();
+  for (const claim of lexicon.claims) {
+    if (stopAtDrift && driftKinds.has(claim.rule)) continue;
+    claim.programs.forEach((prog, pi) => {
+      if (stopAtDrift && driftKinds.has(claim.rule)) return;
+      if (!mayMatch(prog, a)) return;
+      let from = 0;
+      while (from < a.tokens.length) {
+        const m = runFrame(prog, a, from);
+        if (!m) break;
+        widenMark(a, prog, m);
+        const verdict = judge(a, m, claim, claim.legacy[pi]);
+        out.push({ claim, frame: prog.source, match: m, verdict, ...describe(a, m), entries: [] });
+        if (verdict.drift) {
+          driftKinds.add(claim.rule);
+          if (stopAtDrift) break;
+        }
+        from = Math.max(m.end, m.start + 1);
+      }
+    });
+  }
+  return out;
+}
+
+/** The claim phrase as the longest phrase its classes matched ("production-grade", not "production"). */
+function widenMark(a: Analysis, prog: Program, m: FrameMatch): void {
+  if (m.m0 < 0) return;
+  let end = m.m1;
+  for (let i = m.m0; i < end && i < a.tokens.length; i++) {
+    const sp = a.spans[i];
+    for (let j = 0; j < sp.length; j += 2) if (prog.markClasses.has(sp[j]) && sp[j + 1] > end && sp[j + 1] <= a.tokens.length) end = sp[j + 1];
+  }
+  if (end > m.m1) {
+    m.m1 = end;
+    if (m.end < end) m.end = end;
+  }
+}
+
+function mayMatch(prog: Program, a: Analysis): boolean {
+  for (const need of prog.needs) if (!need.some((c) => a.present[c] === 1)) return false;
+  return true;
+}
+
+function describe(a: Analysis, m: FrameMatch): { subject: string; phrase: string } {
+  const t = a.tokens;
+  const m0 = m.m0 >= 0 ? m.m0 : m.start;
+  const m1 = m.m1 >= 0 ? m.m1 : m.end;
+  const phrase = a.text.slice(t[m0].s, t[m1 - 1].e);
+  let subject: string;
+  if (m.subj >= 0) {
+    const end = Math.max(a.endOf(m.subj, a.cls.candidate), a.endOf(m.subj, a.cls.doc), m.subj + 1);
+    const said = spanText(t, m.subj, end);
+    const ref = a.refersTo[m.subj];
+    const isDoc = a.has(m.subj, a.cls.doc) && !a.has(m.subj, a.cls.candidate);
+    if (ref && ref.text.toLowerCase() !== said.toLowerCase()) subject = `${said} (${ref.text})`;
+    else if (isDoc && end === m.subj + 1) subject = "this doc";
+    else subject = said;
+  } else {
+    const c = firstName(a);
+    subject = c ?? "this doc";
+  }
+  return { subject, phrase };
+}
+
+function firstName(a: Analysis): string | undefined {
+  for (let i = 0; i < a.tokens.length; i++) {
+    const e = a.endOf(i, a.cls.candidate);
+    if (e > 0) return spanText(a.tokens, i, e);
+  }
+  return undefined;
+}
+
+function toHit(a: Analysis, j: Found, sentence: Sentence, block: ProseBlock): ClaimHit {
+  const m = j.match;
+  const m0 = m.m0 >= 0 ? m.m0 : m.start;
+  const m1 = m.m1 >= 0 ? m.m1 : m.end;
+  const t = a.tokens;
+  const fill = (tpl: string) => tpl.replace(/\{subject\}/g, j.subject).replace(/\{phrase\}/g, excerpt(j.phrase));
+  const message = /\{subject\}|\{phrase\}/.test(j.claim.message) ? fill(j.claim.message) : `${j.claim.message} ('${excerpt(j.phrase)}')`;
+  void block;
+  return {
+    claim: j.claim,
+    frame: j.frame,
+    sentence,
+    phraseStart: t[m0].s,
+    phraseEnd: t[m1 - 1].e,
+    phraseTokens: t.slice(m0, m1).filter((x) => !x.punct).map((x) => ({ word: x.w, start: x.s, end: x.e })),
+    subject: j.subject,
+    message,
+    rule: j.verdict.rule,
+    entries: j.entries,
+  };
+}
+
+function excerpt(s: string, max = 60): string {
+  return s.length > max ? s.slice(0, max - 1) + "\u2026" : s;
 }
 
 /** Maps a block-text index range to file offsets [start, end). */
 export function blockRange(block: ProseBlock, start: number, end: number): [number, number] {
   return [blockOffset(block, start), blockOffset(block, end - 1) + 1];
 }
+
+// ------------------------------------------------------------------------------------------ explain
+
+export interface Explanation {
+  sentence: string;
+  /** Each word with the lexicon classes it (or a phrase starting at it) belongs to. */
+  words: { text: string; classes: string[]; refersTo?: string }[];
+  clauses: { text: string; type: string; asked: boolean }[];
+  judged: Judged[];
+  drift: boolean;
+}
+
+/** Everything the detector saw in one sentence, for people extending the lexicon. */
+export function explainSentence(text: string, lexicon: Lexicon, ctx: DriftContext = {}): Explanation[] {
+  const out: Explanation[] = [];
+  for (const sentence of splitSentences(text)) {
+    for (const a of analyze(text, sentence.start, sentence.end, lexicon, ctx, true)) {
+      const judged = judgeSentence(a, lexicon, false).map(({ match, ...rest }) => ({ ...rest, entries: matchedEntries(a, match.start, match.end) }));
+      out.push({
+        sentence: text.slice(sentence.start, sentence.end),
+        words: a.tokens.map((t, i) => {
+          const classes: string[] = [];
+          const sp = a.spans[i];
+          for (let k = 0; k < sp.length; k += 2) {
+            const name = a.lex.classNames[sp[k]];
+            const len = sp[k + 1] - i;
+            const label = len > 1 ? `${name} (${spanText(a.tokens, i, sp[k + 1])})` : name;
+            if (!classes.includes(label)) classes.push(label);
+          }
+          return { text: t.raw, classes, ...(a.refersTo[i] ? { refersTo: a.refersTo[i]!.text } : {}) };
+        }),
+        clauses: a.clauseRange.map(([s, e], c) => ({ text: spanText(a.tokens, s, e), type: a.clauseType[c], asked: s >= a.askedFrom })),
+        judged,
+        drift: judged.some((j) => j.verdict.drift),
+      });
+    }
+  }
+  return out;
+}
+
+/** Plain-text rendering of an explanation (CLI and hover share it). */
+export function renderExplanation(ex: Explanation[]): string {
+  const lines: string[] = [];
+  for (const e of ex) {
+    lines.push(`sentence: ${e.sentence}`);
+    lines.push(`verdict:  ${e.drift ? "DRIFT" : "no drift"}`);
+    if (e.clauses.length > 1 || e.clauses.some((c) => c.asked || c.type !== "main")) {
+      lines.push("clauses:");
+      for (const c of e.clauses) lines.push(`  [${c.type}${c.asked ? ", asked" : ""}] ${c.text}`);
+    }
+    lines.push("words:");
+    for (const w of e.words) {
+      if (w.classes.length === 0 && !w.refersTo) continue;
+      lines.push(`  ${w.text.padEnd(14)} ${w.classes.join(", ")}${w.refersTo ? `  -> ${w.refersTo}` : ""}`);
+    }
+    if (e.judged.length === 0) lines.push("claims:   no claim frame matched");
+    else {
+      lines.push("claims:");
+      for (const j of e.judged) {
+        lines.push(`  ${j.verdict.drift ? "DRIFT   " : "accepted"} ${j.claim.id} (${j.claim.rule}): ${j.subject}, '${j.phrase}'`);
+        lines.push(`           frame: ${j.frame}`);
+        lines.push(`           rule:  ${j.verdict.rule}`);
+      }
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+export type { Analysis };

@@ -2,16 +2,21 @@
 // value and syntax error maps back to an exact file position.
 import type { Document } from "yaml";
 import { grayMatter, yaml } from "./libs";
+import { prescan, toJsSafely } from "./safeYaml";
 import type { Frontmatter, FrontmatterKey } from "./model";
 import type { LineTable } from "./text";
 
 const FENCE = /^---[ \t]*$/;
+/** `---json`, `---toml`, `---yaml`: a language tag on the opening fence (gray-matter's convention). */
+const TAGGED_FENCE = /^---([A-Za-z][\w-]*)[ \t]*$/;
 const CLOSE = /^(?:---|\.\.\.)[ \t]*$/;
 
 /** @param fast take the fast path for simple frontmatter (tests compare both paths) */
 export function parseFrontmatter(table: LineTable, fast = true): Frontmatter {
   const fm: Frontmatter = { present: false, openLine: 0, closeLine: 0, keys: [], data: undefined, errors: [] };
-  if (!FENCE.test(table.lineText(1))) return fm;
+  const first = table.lineText(1);
+  const tag = TAGGED_FENCE.exec(first)?.[1];
+  if (!FENCE.test(first) && tag === undefined) return fm;
   fm.present = true;
   fm.openLine = 1;
   for (let l = 2; l <= table.lineCount; l++) {
@@ -27,13 +32,30 @@ export function parseFrontmatter(table: LineTable, fast = true): Frontmatter {
     });
     return fm;
   }
-  if (fast && simpleFrontmatter(table, fm)) return fm;
+  if (tag !== undefined && tag.toLowerCase() !== "yaml") {
+    // A planning doc's frontmatter is YAML (CONTRACT §2): a `---json` block is a located error,
+    // never a doc that silently has no frontmatter (and so no checks).
+    fm.errors.push({ message: `frontmatter must be YAML: start it with \`---\`, not \`---${tag}\``, range: lineRangeOf(table, 1) });
+    return fm;
+  }
+  if (tag === undefined && fast && simpleFrontmatter(table, fm)) return fm;
+  // The YAML of the block, checked before any parser sees it (nesting, anchors: safeYaml.ts).
+  const blockStart = table.starts[1] ?? table.text.length;
+  const blockEnd = table.starts[fm.closeLine - 1] ?? table.text.length;
+  const pre = prescan(table.text.slice(blockStart, blockEnd));
+  if (pre) {
+    fm.errors.push({ message: `frontmatter: ${pre.message}`, range: table.range(blockStart + pre.offset, Math.min(blockStart + pre.end, lineEndOffset(table, blockStart + pre.offset))) });
+    return fm;
+  }
   // gray-matter delimits the block (and honours a `---yaml` language tag); our engine keeps
   // the `yaml` Document so every key, value and error maps back to a file offset.
   let doc: Document | undefined;
   let source: string;
+  // Lone CRs are line breaks to us and to VS Code but not to gray-matter: give it "\n" instead
+  // (one character for one, so every offset stays the same).
+  const text = table.text.includes("\r") ? table.text.replace(/\r(?!\n)/g, "\n") : table.text;
   try {
-    source = grayMatter()(table.text, {
+    source = grayMatter()(text, {
       excerpt: false,
       // gray-matter cuts at "\n---", leaving a CRLF file's last "\r" on the block; `yaml` would
       // keep it in the last value, so it goes (the start offset is unchanged).
@@ -43,7 +65,7 @@ export function parseFrontmatter(table: LineTable, fast = true): Frontmatter {
     fm.errors.push({ message: `frontmatter: ${e instanceof Error ? e.message : String(e)}`, range: lineRangeOf(table, 1) });
     return fm;
   }
-  const yamlStart = table.text.indexOf(source, 3);
+  const yamlStart = text.indexOf(source, 3);
   fm.closeLine = table.lineAt(yamlStart + source.length + 1);
   if (doc === undefined || yamlStart < 0) {
     // An empty block never reaches the engine.
@@ -67,7 +89,14 @@ export function parseFrontmatter(table: LineTable, fast = true): Frontmatter {
     fm.errors.push({ message: "frontmatter must be a YAML mapping of `key: value` lines", range: lineRangeOf(table, 2) });
     return fm;
   }
-  fm.data = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Record<string, unknown>;
+  const js = toJsSafely(doc as Document.Parsed);
+  if (js.problem) {
+    // An alias bomb is a located error on this doc, not a doc that "cannot be read".
+    const at = yamlStart + Math.min(js.problem.offset, source.length);
+    fm.errors.push({ message: `frontmatter: ${js.problem.message}`, range: table.range(at, Math.min(at + 1, lineEndOffset(table, at))) });
+    return fm;
+  }
+  fm.data = (js.value ?? {}) as Record<string, unknown>;
   for (const pair of contents.items) {
     if (!yaml.isScalar(pair.key) || !pair.key.range) continue;
     const key = String(pair.key.value);

@@ -57,7 +57,13 @@ function findCycles(nodes: Map<string, GraphNode>): string[][] {
   const stack: string[] = [];
   const sccs: string[][] = [];
   let counter = 0;
-  const succ = (id: string) => (nodes.get(id)?.blockedBy ?? []).filter((b) => nodes.has(b));
+  // Successors filtered once per node (the walk asks for them at every step of a node).
+  const succs = new Map<string, string[]>();
+  const succ = (id: string) => {
+    let l = succs.get(id);
+    if (!l) succs.set(id, (l = (nodes.get(id)?.blockedBy ?? []).filter((b) => nodes.has(b))));
+    return l;
+  };
 
   for (const start of [...nodes.keys()].sort(compareIds)) {
     if (index.has(start)) continue;
@@ -107,15 +113,14 @@ function cyclePath(comp: string[], succ: (id: string) => string[]): string[] {
   const start = [...comp].sort(compareIds)[0];
   const prev = new Map<string, string>();
   const queue = [start];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const id = queue[qi];
     for (const n of succ(id)) {
       if (!inComp.has(n)) continue;
       if (n === start) {
-        const path = [start];
-        for (let c: string | undefined = id; c !== undefined && c !== start; c = prev.get(c)) path.splice(1, 0, c);
-        path.push(start);
-        return path;
+        const back: string[] = [];
+        for (let c: string | undefined = id; c !== undefined && c !== start; c = prev.get(c)) back.push(c);
+        return [start, ...back.reverse(), start];
       }
       if (!prev.has(n)) {
         prev.set(n, id);

@@ -18,11 +18,13 @@ export {
   type CtoConfig,
 } from "./config";
 export { applySuppressions, cleanReason, parseDirectives, reasonProblem, suppressionEdits, type Directive, type SuppressionPlan } from "./suppressions";
-export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, toRel, readText, type DiscoveredWorkspace, type Skipped } from "./load";
+export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, validatedDocs, toRel, readText, readTextOrWhy, type DiscoveredWorkspace, type Skipped } from "./load";
 export { parseWorkboard, WORKBOARD_FILE, type Workboard, type WorkItem } from "./workboard";
 export { buildGraph, dependencyOrder, compareIds, type DependencyGraph } from "./graph";
 export { RULES } from "./rules";
-export { issueStatus, isDone, type IssueStatus, type IssueState } from "./status";
+export { issueStatus, isDone, isChecked, stateLabel, type IssueStatus, type IssueState } from "./status";
+export { DONE_DIR, allChecked, criterionKey, doneEvidence, issueScope, sectionDigest, type ScopeGlob, type DoneEvidence, type DoneRecordSummary, type DoneRecordView, type DoneState } from "./done";
+export { splitArgv, showArgv, validatorCommand, validatorField, VALIDATOR_LIMITS, type ArgvParse, type ValidatorCommand } from "./validatorLine";
 export { todayUtc, isValidDate } from "./rules/dates";
 export type { FsLike, EntryType } from "./fs";
 export { nodeFs } from "./nodeFs";
@@ -32,3 +34,6 @@ export { isSelfReview, personVerdict, reviewProblem, taskSetGateConditions, type
 export * from "./taskSets";
 export { compileAllowed, type AllowedDecision, type AllowedMatcher } from "./allowedFiles";
 export * from "./records";
+export { analyzeStats } from "./drift/analyze";
+export { findClaims, explainSentence, splitSentences } from "./drift";
+export { compileLexicon, defaultLexiconSpec, getDefaultLexicon } from "./lexicon";

@@ -47,7 +47,7 @@ evidenceFolder: .cto/runs
 `;
 
 export const GITHUB_WORKFLOW_FILE = ".github/workflows/cto.yaml";
-export const GITHUB_WORKFLOW = githubWorkflow;
+export const GITHUB_WORKFLOW = githubWorkflow as string;
 
 export interface InitResult {
   written: string[];

@@ -5,7 +5,7 @@
 // reused while edits leave IDs and blockers alone; statuses (criteria, done, ready) are read
 // lazily, per node, when something asks — a tree view asks only for what is on screen.
 import { compareIds, dependencyOrder, type DependencyGraph } from "./graph";
-import { isDone, issueStatus, type IssueStatus } from "./status";
+import { isChecked, isDone, issueStatus, type IssueStatus } from "./status";
 import type { CtoWorkspace } from "./workspace";
 
 export type TreeMode = "tree" | "flat" | "unblocks";
@@ -29,7 +29,7 @@ export interface IssueNode {
 export interface IssueTree {
   roots: IssueNode[];
   cycles: string[][];
-  /** Open issues whose blockers are all done. */
+  /** Open issues (not done, not all checked) whose blockers are all done. */
   readonly ready: string[];
   /** The first node shown for each ID (what "reveal" selects). */
   firstOf: Map<string, IssueNode>;
@@ -93,7 +93,7 @@ export function buildIssueTree(ws: CtoWorkspace, mode: TreeMode): IssueTree {
       // Readiness changes only with the graph or someone's done-ness: reuse it otherwise.
       const cached = readyCache.get(graph);
       if (cached?.stamp === ws.statusStamp) return (ready = cached.ready);
-      ready = ids.filter((id) => !isDone(ws, id) && !graph.cycleOf.has(id) && (graph.nodes.get(id)?.blockedBy ?? []).every((b) => isDone(ws, b)));
+      ready = ids.filter((id) => !isDone(ws, id) && !isChecked(ws, id) && !graph.cycleOf.has(id) && (graph.nodes.get(id)?.blockedBy ?? []).every((b) => isDone(ws, b)));
       readyCache.set(graph, { stamp: ws.statusStamp, ready });
       return ready;
     },

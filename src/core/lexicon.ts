@@ -1,203 +1,636 @@
 // The wording lexicon: data (lexicon/default.yaml, extended per workspace by .cto/lexicon.yaml)
-// compiled into word-sequence patterns. Rules never hard-code wording.
+// compiled once into class tables and claim frames. The detector (drift.ts) never hard-codes a
+// word; it asks for classes by name (the names below in CORE_CLASSES).
+//
+// Candidate names have one entry point: `LexiconSpec.candidates` (the built-in list, a
+// workspace lexicon's `candidates:`, `.cto/config.yaml` and the selected backend of an
+// eligibility decision all append to it; see `withCandidates`).
+import type { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { compileFrame, compilePhrase, firstConsumers, PatternError, wordMatches, type Phrase, type Program } from "./drift/pattern";
 import { yaml } from "./libs";
-import defaultLexiconText from "./lexicon/default.yaml";
+import defaultLexiconData from "./lexicon/default.yaml";
+import { parseYamlSafely } from "./safeYaml";
+import { LineTable } from "./text";
 import type { RuleId } from "./types";
 
 export interface ClaimSpec {
   id: string;
   rule: RuleId;
+  /** default | core | self-approval | readiness, or a workspace's own kind (default: the id). */
+  kind?: string;
   message: string;
-  phrases: string[];
+  /** Patterns over words and classes (see default.yaml). */
+  frames?: string[];
+  /** The old format: plain word sequences, no subject binding. */
+  phrases?: string[];
   /** Word substitutions offered as a quick fix (`default: candidate`). */
   rewrite?: Record<string, string>;
-  /** Or: text that replaces the whole matched phrase. */
+  /** Or: text that replaces the whole claim phrase. */
   replacement?: string;
+  /** false: no condition accepts the claim (self-approval is never conditioned). Default true. */
+  conditional?: boolean;
 }
 
 export interface LexiconSpec {
-  claims: ClaimSpec[];
-  qualifiers: { negation: string[]; candidate: string[]; conditional: string[]; earned: string[] };
-  mentions: string[];
-  disable?: string[];
-  /**
-   * Names of candidate backends. The first is the one the phrases are written with (`case`);
-   * every phrase word that names it also matches the others (from .cto/config.yaml `candidates`).
-   */
+  version?: number;
+  /** Names of candidate backends, added to class `candidate`. */
   candidates?: string[];
+  classes: Record<string, string[]>;
+  claims: ClaimSpec[];
+  /** Version 1 lists, kept working: folded into classes (see foldLegacy). */
+  qualifiers?: Partial<Record<"negation" | "candidate" | "conditional" | "earned", string[]>>;
+  mentions?: string[];
+  disable?: string[];
 }
 
-interface Element {
-  words: Set<string>;
-  prefixes: string[];
-  optional: boolean;
-}
-export type Pattern = Element[];
+/** Classes the detector consults by name; a lexicon without one gets it empty. */
+export const CORE_CLASSES = [
+  "candidate", "ambiguous_name", "code_only_name", "name_noun_before", "name_noun_after", "cand_part", "incumbent", "doc",
+  "pronoun", "anaphor", "expletive_after", "self", "np_end", "filler", "gap_stop", "negator", "neg_bound", "hedge",
+  "permission", "aux", "be", "report_verb", "report_noun", "talked_pp", "reject_pp", "adopt_pp", "discuss", "mention",
+  "mention_det", "mention_link", "cond_start", "fact_start", "cond_marker", "gate", "cand_qual", "question_start",
+  "question_tag", "hearsay",
+] as const;
+export type CoreClass = (typeof CORE_CLASSES)[number];
 
 export interface CompiledClaim extends ClaimSpec {
-  patterns: Pattern[];
+  kind: string;
+  programs: Program[];
+  /** Frames from `phrases` bind no subject. */
+  legacy: boolean[];
+}
+
+interface MultiEntry {
+  cls: number;
+  phrase: Phrase;
+  text: string;
+  /** Indexed by its required first word: the second word decides at once (most phrases are two words). */
+  direct?: boolean;
 }
 
 export interface Lexicon {
+  spec: LexiconSpec;
+  classNames: string[];
+  classId: Map<string, number>;
+  /** Class ids the detector uses, by name. */
+  C: Record<CoreClass, number>;
+  /** One-word entries: word -> class ids. */
+  single: Map<string, number[]>;
+  /** Case-kept one-word entries (`=Core`). */
+  exactSingle: Map<string, number[]>;
+  prefixSingle: { prefix: string; cls: number; text: string }[];
+  /** Several-word entries by a word their first element requires; `anyStart` holds the rest. */
+  multi: Map<string, MultiEntry[]>;
+  /** The direct entries of `multi` again, by first and second word ("*": a second word with alternatives beyond plain words). */
+  pairs: Map<string, Map<string, MultiEntry[]>>;
+  anyStart: MultiEntry[];
   claims: CompiledClaim[];
-  /** Claim patterns indexed by a word their first element requires; `anyStart` holds the rest. */
-  byFirstWord: Map<string, { claim: CompiledClaim; pattern: Pattern }[]>;
-  anyStart: { claim: CompiledClaim; pattern: Pattern }[];
-  /** Matches text holding at least one word every claim needs: blocks without it are skipped. */
-  prefilter: RegExp;
-  /** Qualifier patterns by the word they start with (the rest in `qualifiersAnyStart`). */
-  qualifiersByFirstWord: Map<string, { kind: QualifierKind; pattern: Pattern }[]>;
-  qualifiersAnyStart: { kind: QualifierKind; pattern: Pattern }[];
-  mentions: Set<string>;
+  /** A block can hold a claim only if one of these matches (see drift.ts). */
+  prefilter: { subjects: RegExp; pronouns: RegExp; standalone: RegExp; others: RegExp; all: RegExp; quick: RegExp };
+  /** Problems compiling the lexicon's own entries (bad phrase, unknown class in a frame). */
+  problems: { message: string; where: string }[];
 }
 
-export const QUALIFIER_KINDS = ["negation", "candidate", "conditional", "earned"] as const;
-export type QualifierKind = (typeof QUALIFIER_KINDS)[number];
-const CLAIM_RULES: RuleId[] = ["authority-drift", "readiness-claim"];
+// ------------------------------------------------------------------------------------- compile
 
-export function compilePhrase(phrase: string): Pattern {
-  return phrase
-    .trim()
-    .toLowerCase()
-    .split(/\s+/)
-    .map((tok) => {
-      const optional = tok.endsWith("?");
-      const body = optional ? tok.slice(0, -1) : tok;
-      const words = new Set<string>();
-      const prefixes: string[] = [];
-      for (const alt of body.split("|")) {
-        if (alt.endsWith("*")) prefixes.push(alt.slice(0, -1));
-        else if (alt) words.add(alt.replace(/\u2019/g, "'"));
-      }
-      return { words, prefixes, optional };
-    });
-}
-
-export function compileLexicon(spec: LexiconSpec): Lexicon {
-  const disabled = new Set(spec.disable ?? []);
-  const [named, ...others] = (spec.candidates ?? []).map((c) => c.toLowerCase());
-  const withCandidates = (p: Pattern): Pattern =>
-    named === undefined || others.length === 0 ? p : p.map((e) => (e.words.has(named) ? { ...e, words: new Set([...e.words, ...others]) } : e));
-  const claims = spec.claims.filter((c) => !disabled.has(c.id)).map((c) => ({ ...c, patterns: c.phrases.map((ph) => withCandidates(compilePhrase(ph))) }));
-  const byFirstWord = new Map<string, { claim: CompiledClaim; pattern: Pattern }[]>();
-  const anyStart: { claim: CompiledClaim; pattern: Pattern }[] = [];
-  for (const claim of claims) {
-    for (const pattern of claim.patterns) {
-      const first = pattern[0];
-      if (!first || first.optional || first.prefixes.length > 0) anyStart.push({ claim, pattern });
-      else for (const w of first.words) byFirstWord.set(w, [...(byFirstWord.get(w) ?? []), { claim, pattern }]);
+export function compileLexicon(input: LexiconSpec): Lexicon {
+  const spec = foldLegacy(input);
+  const problems: { message: string; where: string }[] = [];
+  const classNames: string[] = [];
+  const classId = new Map<string, number>();
+  const idOf = (name: string) => {
+    let id = classId.get(name);
+    if (id === undefined) {
+      id = classNames.length;
+      classNames.push(name);
+      classId.set(name, id);
     }
-  }
-  const qualifiersByFirstWord = new Map<string, { kind: QualifierKind; pattern: Pattern }[]>();
-  const qualifiersAnyStart: { kind: QualifierKind; pattern: Pattern }[] = [];
-  for (const kind of QUALIFIER_KINDS) {
-    for (const pattern of spec.qualifiers[kind].map(compilePhrase)) {
-      const first = pattern[0];
-      if (!first || first.optional || first.prefixes.length > 0) qualifiersAnyStart.push({ kind, pattern });
-      else for (const w of first.words) qualifiersByFirstWord.set(w, [...(qualifiersByFirstWord.get(w) ?? []), { kind, pattern }]);
-    }
-  }
-  return {
-    claims,
-    byFirstWord,
-    anyStart,
-    prefilter: buildPrefilter(claims),
-    qualifiersByFirstWord,
-    qualifiersAnyStart,
-    mentions: new Set(spec.mentions.map((m) => m.toLowerCase())),
+    return id;
   };
+  for (const name of CORE_CLASSES) idOf(name);
+  const classes: Record<string, string[]> = { ...spec.classes };
+  classes.candidate = [...(classes.candidate ?? []), ...(spec.candidates ?? [])];
+  for (const name of Object.keys(classes)) idOf(name);
+
+  const single = new Map<string, number[]>();
+  const exactSingle = new Map<string, number[]>();
+  const prefixSingle: { prefix: string; cls: number; text: string }[] = [];
+  const multi = new Map<string, MultiEntry[]>();
+  const anyStart: MultiEntry[] = [];
+  const add = <K>(m: Map<K, number[]>, k: K, id: number) => {
+    const l = m.get(k);
+    if (!l) m.set(k, [id]);
+    else if (!l.includes(id)) l.push(id);
+  };
+  const compiled = new Map<string, Phrase[]>(); // class -> its phrases, compiled once (the prefilter reuses them)
+  for (const [name, phrases] of Object.entries(classes)) {
+    const cls = idOf(name);
+    const list: Phrase[] = [];
+    compiled.set(name, list);
+    for (const text of phrases ?? []) {
+      let phrase: Phrase;
+      try {
+        phrase = compilePhrase(String(text));
+      } catch (e) {
+        problems.push({ message: (e as Error).message, where: `classes.${name}` });
+        continue;
+      }
+      list.push(phrase);
+      const w = phrase[0];
+      if (phrase.length === 1 && !w.optional) {
+        for (const a of w.any) add(single, a, cls);
+        for (const x of w.exact) add(exactSingle, x, cls);
+        for (const p of w.prefixes) prefixSingle.push({ prefix: p, cls, text: String(text) });
+        continue;
+      }
+      const entry = { cls, phrase, text: String(text) };
+      // Index under every word the phrase can start with (optional leading words included).
+      const firstWords = new Set<string>();
+      let indexable = true;
+      for (const el of phrase) {
+        if (el.prefixes.length > 0 || el.exact.size > 0) indexable = false;
+        for (const a of el.any) firstWords.add(a);
+        if (!el.optional) break;
+      }
+      if (!indexable) anyStart.push(entry);
+      else {
+        if (!phrase[0].optional) (entry as MultiEntry).direct = true;
+        for (const a of firstWords) (multi.get(a) ?? multi.set(a, []).get(a)!).push(entry);
+      }
+    }
+  }
+
+  const lookup = (name: string) => classId.get(name);
+  const disabled = new Set(spec.disable ?? []);
+  const claims: CompiledClaim[] = [];
+  for (const c of spec.claims) {
+    if (disabled.has(c.id)) continue;
+    const programs: Program[] = [];
+    const legacy: boolean[] = [];
+    for (const f of c.frames ?? []) {
+      try {
+        programs.push(compileFrame(f, lookup));
+        legacy.push(false);
+      } catch (e) {
+        problems.push({ message: (e as Error).message, where: `claims ${c.id}` });
+      }
+    }
+    for (const p of c.phrases ?? []) {
+      try {
+        // A plain phrase is a frame of literal words: %w1 %w2 ... (the whole phrase is the claim).
+        const words = compilePhrase(p);
+        programs.push(phraseProgram(p, words));
+        legacy.push(true);
+      } catch (e) {
+        problems.push({ message: (e as Error).message, where: `claims ${c.id}` });
+      }
+    }
+    claims.push({ ...c, kind: c.kind ?? c.id, programs, legacy });
+  }
+
+  const C = Object.fromEntries(CORE_CLASSES.map((n) => [n, classId.get(n)!])) as Record<CoreClass, number>;
+  // Most phrases are decided by their first two words: index them by both, so a common first
+  // word ("the", "is") does not try every phrase it starts.
+  const pairs = new Map<string, Map<string, MultiEntry[]>>();
+  for (const [first, entries] of multi) {
+    const m = new Map<string, MultiEntry[]>();
+    for (const e of entries) {
+      const second = e.phrase[1];
+      const keys = e.direct && !second.optional && second.prefixes.length === 0 && second.exact.size === 0 ? [...second.any] : ["*"];
+      for (const k of keys) (m.get(k) ?? m.set(k, []).get(k)!).push(e);
+    }
+    pairs.set(first, m);
+  }
+  const lex: Lexicon = { spec, classNames, classId, C, single, exactSingle, prefixSingle, multi, pairs, anyStart, claims, prefilter: undefined!, problems };
+  lex.prefilter = buildPrefilter(lex, compiled);
+  return lex;
 }
 
-let defaultSpec: LexiconSpec | undefined;
-/** The built-in lexicon, parsed on first use (not at load: activation stays cheap). */
-export function defaultLexiconSpec(): LexiconSpec {
-  return (defaultSpec ??= yaml.parse(defaultLexiconText) as LexiconSpec);
+/** A legacy phrase as a program: each word marked, nothing bound. */
+function phraseProgram(source: string, words: Phrase): Program {
+  // compileFrame would re-tokenize `a|b` words; build the program directly instead.
+  const code: Program["code"] = [];
+  for (const w of words) {
+    const instr = { op: 0 /* Op.Tok */, word: { ...w, optional: false }, mark: true };
+    if (w.optional) code.push({ op: 2 /* Op.Split */, x: code.length + 1, y: code.length + 2 }, instr);
+    else code.push(instr);
+  }
+  code.push({ op: 8 /* Op.Match */ });
+  return { source, code, needs: [], markNeeds: [], markClasses: new Set(), first: firstConsumers(code) };
 }
 
-/** Words too common to say anything on their own; a prefilter picks another word of the phrase. */
-const COMMON = new Set(["case", "is", "are", "the", "a", "as", "to", "into", "of", "make", "makes", "making", "set", "sets", "part", "its", "their", "has", "been", "for", "backend", "engine"]);
+/** Version 1 qualifier lists keep working: they join the classes that now do their job. */
+function foldLegacy(spec: LexiconSpec): LexiconSpec {
+  const q = spec.qualifiers;
+  if (!q && !spec.mentions) return spec;
+  const classes = { ...spec.classes };
+  const append = (name: string, list: string[] | undefined) => {
+    if (list && list.length > 0) classes[name] = [...(classes[name] ?? []), ...list];
+  };
+  append("negator", q?.negation);
+  append("cand_qual", q?.candidate);
+  append("cond_marker", q?.conditional);
+  append("gate", q?.earned);
+  append("mention", spec.mentions);
+  return { ...spec, classes, qualifiers: undefined, mentions: undefined };
+}
 
 /**
- * A claim phrase can only match where its most telling word stands (its first required element
- * without common words: "default", "core", "approve…", "ready"…). One regex over those words
- * lets most prose skip sentence splitting and tokenizing altogether.
+ * A claim needs a subject or a word only a claim has. `subjects`: candidate names and words that
+ * begin a candidate phrase; `pronouns`: what may refer back to one (checked only when the text
+ * before did name the candidate); `standalone`: words of claims that can stand without the
+ * candidate (Core, readiness, a workspace's own phrases).
  */
-function buildPrefilter(claims: CompiledClaim[]): RegExp {
-  const alts = new Set<string>();
-  for (const c of claims) {
-    for (const p of c.patterns) {
-      const required = p.filter((e) => !e.optional);
-      const el = required.find((e) => ![...e.words].some((w) => COMMON.has(w))) ?? required[required.length - 1] ?? p[0];
-      if (!el) continue;
-      for (const w of el.words) alts.add(escapeRe(w));
-      for (const x of el.prefixes) alts.add(`${escapeRe(x)}[\\p{L}\\p{N}]*`);
+function buildPrefilter(lex: Lexicon, classes: Map<string, Phrase[]>): Lexicon["prefilter"] {
+  const COMMON = new Set(["the", "a", "an", "of", "to", "is", "are", "be", "in", "on", "for", "as", "its", "it", "this", "our", "'s", "and", "or", "by", "with"]);
+  // Nouns any prose about tools has: never the only thing a prefilter waits for.
+  const GENERIC = new Set(["engine", "backend", "agent", "harness", "tool", "cli", "runner", "adapter", "status", "policy", "record", "records"]);
+  const wordsOfClasses = (names: string[], out: Set<string>, generic = false) => {
+    for (const n of names) {
+      for (const p of classes.get(n) ?? []) {
+        {
+          const req = p.filter((w) => !w.optional);
+          // the most telling required word: not a common one, and with the fewest alternatives
+          // (ties: the later word — "part of core" waits for "core")
+          const telling = req.filter((w) => ![...w.any].some((a) => COMMON.has(a) || (!generic && GENERIC.has(a))));
+          const size = (w: (typeof p)[number]) => w.any.size + w.prefixes.length + w.exact.size;
+          const first = telling.reduce<(typeof p)[number] | undefined>((b, w) => (b === undefined || size(w) <= size(b) ? w : b), undefined) ?? req[0] ?? p[0];
+          for (const a of first.any) out.add(escapeRe(a));
+          for (const x of first.exact) out.add(escapeRe(x));
+          for (const x of first.prefixes) out.add(`${escapeRe(x)}[\\p{L}\\p{N}]*`);
+        }
+      }
     }
+    return out;
+  };
+  const memo = new Map<string, Set<string>>();
+  const wordsOfClass = (name: string) => {
+    let w = memo.get(name);
+    if (!w) memo.set(name, (w = wordsOfClasses([name], new Set())));
+    return w;
+  };
+  const subj = wordsOfClasses(["candidate", "code_only_name"], new Set(["candidate"]));
+  const pron = wordsOfClasses(["pronoun", "anaphor"], new Set(), true);
+  const stand = new Set<string>();
+  // Frames that bind no subject stand on their own: a block needs a word of their first class.
+  for (const c of lex.claims) {
+    c.programs.forEach((prog, i) => {
+      if (c.legacy[i]) {
+        const w = prog.code.find((x) => x.word && !x.word.optional)?.word ?? prog.code[0].word!;
+        for (const a of w.any) stand.add(escapeRe(a));
+        for (const x of w.prefixes) stand.add(`${escapeRe(x)}[\\p{L}\\p{N}]*`);
+        return;
+      }
+      if (prog.code.some((x) => x.subj && x.classes?.includes(lex.C.candidate))) return;
+      // The claim word of the frame with the fewest first words is the most telling one.
+      let best: Set<string> | undefined;
+      for (const need of prog.markNeeds.length > 0 ? prog.markNeeds : prog.needs) {
+        const words = new Set<string>();
+        for (const id of need) for (const w of wordsOfClass(lex.classNames[id])) words.add(w);
+        if (!best || words.size < best.size) best = words;
+      }
+      for (const w of best ?? []) stand.add(w);
+      if (!best) for (const x of prog.code) if (x.word && !x.word.optional) for (const a of x.word.any) stand.add(escapeRe(a));
+    });
   }
-  return alts.size === 0 ? /$^/ : new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...alts].join("|")})(?![\\p{L}\\p{N}])`, "iu");
+  const re = (s: Set<string>) => (s.size === 0 ? /$^/ : new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...s].join("|")})(?![\\p{L}\\p{N}])`, "iu"));
+  const others = wordsOfClasses(["incumbent"], new Set(), true);
+  // All four in one regex with a group each: a block is scanned once (a word in several sets
+  // counts for the first: subjects, then standalone, pronouns, others).
+  const alt = (set: Set<string>) => (set.size === 0 ? "(?!)" : [...set].join("|"));
+  const all = new RegExp(`(?<![\\p{L}\\p{N}])(?:(?<s>${alt(subj)})|(?<c>${alt(stand)})|(?<p>${alt(pron)})|(?<o>${alt(others)}))(?![\\p{L}\\p{N}])`, "giu");
+  return { subjects: re(subj), pronouns: re(pron), standalone: re(stand), others: re(others), all, quick: re(new Set([...subj, ...stand])) };
 }
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** A problem in a workspace lexicon file, located by line (1-based). */
+/** The classes a token sequence starts: [classId, end] pairs for tokens[i..]. */
+export function spansAt(lex: Lexicon, tokens: { w: string; raw: string }[], i: number, out: number[]): void {
+  const t = tokens[i];
+  const s = lex.single.get(t.w);
+  if (s) for (const id of s) out.push(id, i + 1);
+  const x = lex.exactSingle.get(t.raw);
+  if (x) for (const id of x) out.push(id, i + 1);
+  for (const p of lex.prefixSingle) if (t.w.startsWith(p.prefix) && t.w.length > p.prefix.length) out.push(p.cls, i + 1);
+  const byNext = lex.pairs.get(t.w);
+  if (byNext) {
+    const next = tokens[i + 1];
+    const exact = next ? byNext.get(next.w) : undefined;
+    const rest = byNext.get("*");
+    for (const e of exact ? (rest ? [...exact, ...rest] : exact) : (rest ?? [])) {
+      if (e.direct && !e.phrase[1].optional) {
+        // the first word matched through the index; a wrong second word ends it here
+        if (!next || !wordMatches(e.phrase[1], next as never)) continue;
+        if (e.phrase.length === 2) {
+          out.push(e.cls, i + 2);
+          continue;
+        }
+      }
+      for (const end of ends(e.phrase, tokens, i)) out.push(e.cls, end);
+    }
+  }
+  for (const e of lex.anyStart) for (const end of ends(e.phrase, tokens, i)) out.push(e.cls, end);
+}
+
+function ends(phrase: Phrase, tokens: { w: string; raw: string }[], i: number): number[] {
+  let at = [i];
+  for (const w of phrase) {
+    const next: number[] = w.optional ? [...at] : [];
+    for (const p of at) if (p < tokens.length && wordMatches(w, tokens[p] as never) && !next.includes(p + 1)) next.push(p + 1);
+    if (next.length === 0) return [];
+    at = next;
+  }
+  return at.filter((p) => p > i);
+}
+
+/** The lexicon entries (class: phrase) that cover tokens[i..end): for `cto lexicon explain`. */
+export function entriesFor(lex: Lexicon, cls: number, tokens: { w: string; raw: string }[], i: number, end: number): string {
+  if (end === i + 1) {
+    const w = tokens[i];
+    if (lex.single.get(w.w)?.includes(cls)) return w.w;
+    if (lex.exactSingle.get(w.raw)?.includes(cls)) return `=${w.raw}`;
+    const p = lex.prefixSingle.find((x) => x.cls === cls && w.w.startsWith(x.prefix));
+    if (p) return p.text;
+  }
+  for (const e of [...(lex.multi.get(tokens[i].w) ?? []), ...lex.anyStart]) {
+    if (e.cls === cls && ends(e.phrase, tokens, i).includes(end)) return e.text;
+  }
+  return tokens.slice(i, end).map((t) => t.w).join(" ");
+}
+
+// ------------------------------------------------------------------------------------- defaults
+
+let defaultSpec: LexiconSpec | undefined;
+/** The built-in lexicon, parsed on first use (not at load: activation stays cheap). */
+export function defaultLexiconSpec(): LexiconSpec {
+  // (the bundle holds the YAML as parsed data: see scripts/yaml-plugin.mjs)
+  return (defaultSpec ??= defaultLexiconData as LexiconSpec);
+}
+
+/**
+ * The workspace lexicon for a lexicon text: compiled once per text (a few recent ones are kept,
+ * so the editor switching back and forth, or many workspaces sharing one, compile it once and
+ * share its sentence cache).
+ */
+const recent = new Map<string, { lexicon: Lexicon; problems: LexiconProblem[] }>();
+export function workspaceLexicon(text: string): { lexicon: Lexicon; problems: LexiconProblem[] } {
+  const hit = recent.get(text);
+  if (hit) {
+    recent.delete(text);
+    recent.set(text, hit);
+    return hit;
+  }
+  const merged = mergeLexicon(defaultLexiconSpec(), text);
+  const out = { lexicon: merged.lexicon ?? compileLexicon(merged.spec), problems: merged.problems };
+  recent.set(text, out);
+  if (recent.size > 8) recent.delete(recent.keys().next().value as string);
+  return out;
+}
+
+/** A lexicon with more candidates (from eligibility decisions), compiled once per base and names. */
+const withNames = new WeakMap<Lexicon, Map<string, Lexicon>>();
+export function candidatesLexicon(base: Lexicon, names: string[]): Lexicon {
+  const key = [...names].sort().join(",");
+  let m = withNames.get(base);
+  if (!m) withNames.set(base, (m = new Map()));
+  let lex = m.get(key);
+  if (!lex) m.set(key, (lex = compileLexicon(withCandidates(base.spec, names))));
+  return lex;
+}
+
+let defaultLexicon: Lexicon | undefined;
+export function getDefaultLexicon(): Lexicon {
+  return (defaultLexicon ??= compileLexicon(defaultLexiconSpec()));
+}
+
+/** The spec with more candidate names (config, eligibility decisions): the one entry point. */
+export function withCandidates(spec: LexiconSpec, names: Iterable<string>): LexiconSpec {
+  const have = new Set((spec.candidates ?? []).map((n) => n.toLowerCase()));
+  const extra = [...names].map((n) => n.trim().toLowerCase()).filter((n) => n !== "" && !have.has(n));
+  return extra.length === 0 ? spec : { ...spec, candidates: [...(spec.candidates ?? []), ...new Set(extra)] };
+}
+
+// ------------------------------------------------------------------------------------- merge
+
+/** A problem in a workspace lexicon file, located (1-based). */
 export interface LexiconProblem {
   message: string;
   line: number;
   column: number;
 }
 
+const TOP_KEYS = ["version", "candidates", "classes", "claims", "qualifiers", "mentions", "disable"];
+const CLAIM_KEYS = ["id", "rule", "kind", "message", "frames", "phrases", "rewrite", "replacement", "conditional"];
+const CLAIM_RULES: RuleId[] = ["authority-drift", "readiness-claim"];
+const MAX_LEXICON_BYTES = 512 * 1024;
+
 /**
- * Merges a workspace lexicon (YAML text) over a base: claims with a known id replace it,
- * new ids are added, qualifier and mention lists are appended, `disable` drops claims.
+ * Merges a workspace lexicon (YAML text) over a base: claims with a known id replace it, new ids
+ * are added, class lists and candidates are appended, `disable` drops claims. Every problem is
+ * located; lines come from one line table (never recounted from the start per error).
  */
-export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: LexiconSpec; problems: LexiconProblem[] } {
+export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: LexiconSpec; problems: LexiconProblem[]; lexicon?: Lexicon } {
   const problems: LexiconProblem[] = [];
-  const doc = yaml.parseDocument(yamlText, { prettyErrors: false });
-  const lineOf = (offset: number) => {
-    const before = yamlText.slice(0, offset);
-    const line = before.split("\n").length;
-    return { line, column: offset - before.lastIndexOf("\n") };
-  };
-  for (const e of doc.errors) problems.push({ message: `YAML: ${e.message.split("\n")[0]}`, ...lineOf(e.pos[0]) });
-  if (doc.errors.length > 0) return { spec: base, problems };
-  const raw = (doc.toJS() ?? {}) as Partial<LexiconSpec> & Record<string, unknown>;
-  if (typeof raw !== "object" || Array.isArray(raw)) {
-    problems.push({ message: "lexicon must be a mapping with `claims`, `qualifiers`, `mentions` or `disable`", line: 1, column: 1 });
+  const lines = new LineTable(yamlText);
+  const at = (offset: number) => lines.position(Math.max(0, Math.min(offset, yamlText.length)));
+  const push = (message: string, node?: { range?: [number, number, number] | null } | null) =>
+    problems.push({ message, ...at(node?.range?.[0] ?? 0) });
+  if (yamlText.length > MAX_LEXICON_BYTES) {
+    push(`the lexicon is ${(yamlText.length / 1048576).toFixed(1)} MB, over the 512 KB limit: it was not read`);
     return { spec: base, problems };
   }
-  for (const key of Object.keys(raw)) {
-    if (!["claims", "qualifiers", "mentions", "disable", "version", "candidates"].includes(key)) {
-      problems.push({ message: `unknown lexicon key '${key}'`, line: 1, column: 1 });
-    }
+  const parsed = parseYamlSafely(yamlText, { uniqueKeys: true });
+  if (!parsed.doc) {
+    for (const p of parsed.problems.slice(0, 50)) problems.push({ message: p.message, ...at(p.offset) });
+    if (parsed.problems.length > 50) problems.push({ message: `… and ${parsed.problems.length - 50} more YAML errors`, line: problems[49].line, column: 1 });
+    return { spec: base, problems };
   }
-  const claims = [...base.claims];
-  for (const [i, c] of (Array.isArray(raw.claims) ? raw.claims : []).entries()) {
-    const ok =
-      c && typeof c.id === "string" && Array.isArray(c.phrases) && c.phrases.every((p: unknown) => typeof p === "string");
-    if (!ok) {
-      problems.push({ message: `claims[${i}] needs an 'id' and a list of 'phrases'`, line: 1, column: 1 });
+  const doc: Document.Parsed = parsed.doc;
+  const root = doc.contents;
+  if (root === null || (yaml.isScalar(root) && (root.value === null || root.value === ""))) return { spec: base, problems };
+  if (!yaml.isMap(root)) {
+    push("the lexicon must be a mapping with `candidates`, `classes`, `claims`, `qualifiers`, `mentions` or `disable`", root);
+    return { spec: base, problems };
+  }
+  const spec: LexiconSpec = {
+    ...base,
+    classes: { ...base.classes },
+    claims: [...base.claims],
+    candidates: [...(base.candidates ?? [])],
+    disable: [...(base.disable ?? [])],
+  };
+  for (const pair of (root as YAMLMap).items as Pair<Node, Node>[]) {
+    const key = yaml.isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const value = pair.value;
+    if (key === undefined || !TOP_KEYS.includes(key)) {
+      push(`unknown lexicon key '${key ?? "?"}' (known: ${TOP_KEYS.join(", ")})`, pair.key as Node);
       continue;
     }
-    const rule: RuleId = CLAIM_RULES.includes(c.rule) ? c.rule : "authority-drift";
-    const message = typeof c.message === "string" ? c.message : "claims authority a planning doc cannot have";
-    const merged: ClaimSpec = { ...c, message, rule };
-    const at = claims.findIndex((x) => x.id === c.id);
-    if (at >= 0) claims[at] = merged;
-    else claims.push(merged);
+    if (yaml.isAlias(value)) {
+      push(`'${key}' is an alias: write the values out`, value);
+      continue;
+    }
+    switch (key) {
+      case "version":
+        if (!yaml.isScalar(value) || (value.value !== 1 && value.value !== 2)) push("version must be 1 or 2", value ?? pair.key);
+        break;
+      case "candidates":
+        for (const s of strings(value, "candidates", push)) spec.candidates!.push(s.toLowerCase());
+        break;
+      case "mentions":
+        spec.classes.mention = [...(spec.classes.mention ?? []), ...strings(value, "mentions", push)];
+        break;
+      case "disable":
+        spec.disable!.push(...strings(value, "disable", push));
+        break;
+      case "classes":
+      case "qualifiers": {
+        if (!yaml.isMap(value)) {
+          push(`'${key}' must be a mapping of class names to lists of phrases`, value ?? pair.key);
+          break;
+        }
+        const rename: Record<string, string> = { negation: "negator", candidate: "cand_qual", conditional: "cond_marker", earned: "gate" };
+        for (const p of (value as YAMLMap).items as Pair<Node, Node>[]) {
+          const raw = yaml.isScalar(p.key) ? String(p.key.value) : "";
+          const name = key === "qualifiers" ? rename[raw] : raw;
+          if (!name || !/^[a-z_][a-z0-9_]*$/.test(name)) {
+            push(key === "qualifiers" ? `unknown qualifier '${raw}' (negation, candidate, conditional, earned)` : `class names are lower_case words (got '${raw}')`, p.key);
+            continue;
+          }
+          const list = checkedPhrases(p.value, `${key}.${raw}`, push);
+          spec.classes[name] = [...(spec.classes[name] ?? []), ...list];
+        }
+        break;
+      }
+      case "claims": {
+        if (!yaml.isSeq(value)) {
+          push("'claims' must be a list", value ?? pair.key);
+          break;
+        }
+        let added = 0;
+        for (const [i, item] of ((value as YAMLSeq).items as Node[]).entries()) {
+          const c = claimFrom(item, i, push);
+          if (!c) continue;
+          const idx = spec.claims.findIndex((x) => x.id === c.id);
+          if (idx >= 0) spec.claims[idx] = c;
+          else spec.claims.splice(added++, 0, c); // the workspace's own claims are tried first
+        }
+        break;
+      }
+    }
   }
-  const qualifiers = { ...base.qualifiers };
-  for (const kind of QUALIFIER_KINDS) {
-    const extra = raw.qualifiers?.[kind];
-    if (Array.isArray(extra)) qualifiers[kind] = [...qualifiers[kind], ...extra.map(String)];
+  // Frames that name unknown classes: compile the result once and report where it breaks.
+  const compiled = compileLexicon(spec);
+  for (const p of compiled.problems) {
+    const node = findString(root, p.where);
+    problems.push({ message: `${p.where}: ${p.message}`, ...at(node?.range?.[0] ?? 0) });
   }
-  const mentions = [...base.mentions, ...(Array.isArray(raw.mentions) ? raw.mentions.map(String) : [])];
-  const disable = [...(base.disable ?? []), ...(Array.isArray(raw.disable) ? raw.disable.map(String) : [])];
-  const candidates = [...(base.candidates ?? []), ...(Array.isArray(raw.candidates) ? raw.candidates.map(String) : [])];
-  return { spec: { claims, qualifiers, mentions, disable, ...(candidates.length ? { candidates } : {}) }, problems };
+  return { spec, problems, lexicon: compiled };
 }
 
-let defaultLexicon: Lexicon | undefined;
-export function getDefaultLexicon(): Lexicon {
-  return (defaultLexicon ??= compileLexicon(defaultLexiconSpec()));
+type Push = (message: string, node?: { range?: [number, number, number] | null } | null) => void;
+
+function strings(node: Node | null, what: string, push: Push): string[] {
+  if (!yaml.isSeq(node)) {
+    push(`'${what}' must be a list of strings`, node);
+    return [];
+  }
+  const out: string[] = [];
+  for (const item of (node as YAMLSeq).items as Node[]) {
+    if (yaml.isScalar(item) && (typeof item.value === "string" || typeof item.value === "number")) out.push(String(item.value));
+    else push(`'${what}' holds something that is not a string`, item);
+  }
+  return out;
+}
+
+function checkedPhrases(node: Node | null, what: string, push: Push): string[] {
+  const out: string[] = [];
+  for (const s of strings(node, what, push)) {
+    try {
+      compilePhrase(s);
+      out.push(s);
+    } catch (e) {
+      const item = ((node as YAMLSeq).items as Scalar[]).find((x) => String(x.value) === s);
+      push(`${what}: ${(e as PatternError).message}`, item);
+    }
+  }
+  return out;
+}
+
+function claimFrom(item: Node, i: number, push: Push): ClaimSpec | undefined {
+  if (!yaml.isMap(item)) {
+    push(`claims[${i}] must be a mapping with an 'id' and 'frames' or 'phrases'`, item);
+    return undefined;
+  }
+  const get = (k: string) => ((item as YAMLMap).items as Pair<Node, Node>[]).find((p) => yaml.isScalar(p.key) && p.key.value === k)?.value ?? null;
+  for (const p of (item as YAMLMap).items as Pair<Node, Node>[]) {
+    const k = yaml.isScalar(p.key) ? String(p.key.value) : "?";
+    if (!CLAIM_KEYS.includes(k)) push(`claims[${i}]: unknown key '${k}' (known: ${CLAIM_KEYS.join(", ")})`, p.key);
+  }
+  const id = get("id");
+  if (!yaml.isScalar(id) || typeof id.value !== "string" || id.value === "") {
+    push(`claims[${i}] needs an 'id'`, item);
+    return undefined;
+  }
+  const frames = get("frames");
+  const phrases = get("phrases");
+  if (!yaml.isSeq(frames) && !yaml.isSeq(phrases)) {
+    push(`claims[${i}] ('${id.value}') needs a list of 'frames' or 'phrases'`, item);
+    return undefined;
+  }
+  const str = (k: string): string | undefined => {
+    const n = get(k);
+    if (n === null) return undefined;
+    if (yaml.isScalar(n) && typeof n.value === "string") return n.value;
+    push(`claims[${i}].${k} must be a string`, n);
+    return undefined;
+  };
+  const ruleText = str("rule");
+  const rule: RuleId = ruleText && (CLAIM_RULES as string[]).includes(ruleText) ? (ruleText as RuleId) : "authority-drift";
+  if (ruleText && rule !== ruleText) push(`claims[${i}].rule must be ${CLAIM_RULES.join(" or ")}`, get("rule"));
+  const claim: ClaimSpec = {
+    id: id.value,
+    rule,
+    message: str("message") ?? "claims authority a planning doc cannot have",
+    ...(yaml.isSeq(frames) ? { frames: strings(frames, `claims[${i}].frames`, push) } : {}),
+    ...(yaml.isSeq(phrases) ? { phrases: checkedPhrases(phrases, `claims[${i}].phrases`, push) } : {}),
+  };
+  const kind = str("kind");
+  if (kind) claim.kind = kind;
+  const replacement = str("replacement");
+  if (replacement !== undefined) claim.replacement = replacement;
+  const cond = get("conditional");
+  if (cond !== null) {
+    if (yaml.isScalar(cond) && typeof cond.value === "boolean") claim.conditional = cond.value;
+    else push(`claims[${i}].conditional must be true or false`, cond);
+  }
+  const rw = get("rewrite");
+  if (rw !== null) {
+    if (yaml.isMap(rw)) {
+      claim.rewrite = {};
+      for (const p of (rw as YAMLMap).items as Pair<Node, Node>[]) {
+        if (yaml.isScalar(p.key) && yaml.isScalar(p.value)) claim.rewrite[String(p.key.value).toLowerCase()] = String(p.value.value);
+        else push(`claims[${i}].rewrite maps words to words`, p.key);
+      }
+    } else push(`claims[${i}].rewrite must be a mapping of words`, rw);
+  }
+  return claim;
+}
+
+/** The node of a claim (`claims ID`) or class (`classes.NAME`) a compile problem is about. */
+function findString(root: Node, where: string): Node | undefined {
+  let found: Node | undefined;
+  const claimId = where.startsWith("claims ") ? where.slice(7) : undefined;
+  const cls = where.startsWith("classes.") ? where.slice(8) : undefined;
+  yaml.visit(root, {
+    Pair(_k, pair) {
+      if (found) return yaml.visit.BREAK;
+      if (cls && yaml.isScalar(pair.key) && pair.key.value === cls) found = pair.key as Node;
+      if (claimId && yaml.isScalar(pair.key) && pair.key.value === "id" && yaml.isScalar(pair.value) && pair.value.value === claimId) found = pair.value as Node;
+      return undefined;
+    },
+  });
+  return found;
 }

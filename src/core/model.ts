@@ -78,13 +78,15 @@ export interface Issue extends Section {
 }
 
 /**
- * A run of prose (paragraph, list item, field value, heading text, table cell) with quoted
+ * A run of prose (paragraph, list item, `Key: value` field, heading text, table row) with quoted
  * material masked by spaces. Lines are joined with one space; `segments` map text indexes
- * back to file offsets (segment k covers text from segments[k].at).
+ * back to file offsets (segment k covers text from segments[k].at; with `len`, text the block
+ * put there itself, such as a table header standing in for a "yes" cell, maps onto that many
+ * characters of the file and no further).
  */
 export interface ProseBlock {
   text: string;
-  segments: { at: number; offset: number }[];
+  segments: { at: number; offset: number; len?: number }[];
 }
 
 /** A `CTO-WORK-NNN` mention anywhere in the doc (for references / hover). */
@@ -101,8 +103,8 @@ export interface PlanningDoc {
   /** The text as given (BOM removed; see `hadBom`). */
   text: string;
   hadBom: boolean;
-  /** "\r\n" when the file's first line break is CRLF, else "\n". */
-  eol: "\n" | "\r\n";
+  /** The file's first line break ("\n" when it has none), for text a fix inserts. */
+  eol: "\n" | "\r\n" | "\r";
   /** Line table over `text`. */
   lines: LineTable;
   frontmatter: Frontmatter;
@@ -112,6 +114,10 @@ export interface PlanningDoc {
   issues: Issue[];
   prose: ProseBlock[];
   mentions: IdMention[];
-  /** Why the doc could not be read as text (binary, too large); the rest is empty then. */
+  /** Why the doc could not be read as text (binary, too large, not UTF-8); the rest is empty then. */
   unreadable?: string;
+  /** Where the first bad byte is, when there is one. */
+  unreadableAt?: { line: number; column: number };
+  /** The unreadable file opens with a frontmatter fence: it is a planning doc (an error, not a skip). */
+  unreadableLooksPlanning?: boolean;
 }

@@ -36,8 +36,9 @@ export function findField(doc: PlanningDoc | Section, key: string): Field | unde
 }
 
 /** Field values with backticks removed. */
-export function plain(value: string): string {
-  return value.replace(/`/g, "").trim();
+export function plain(value: string | undefined): string {
+  // (a table row may hold fewer cells than its header: the cell is then empty, not a crash)
+  return (value ?? "").replace(/`/g, "").trim();
 }
 
 function requireFields(doc: PlanningDoc | Section, keys: string[], where: Range, problems: Problem[], what: string): Record<string, Field> {

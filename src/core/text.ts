@@ -5,23 +5,45 @@ import type { Range } from "./types";
 export class LineTable {
   /** Offset where each line starts; lineStarts[0] = 0. */
   readonly starts: number[];
+  /** Offset where each line's text ends (its line break excluded). */
+  private readonly ends: number[];
+  /**
+   * Lines break at "\r\n", "\n" and a lone "\r", as in VS Code: a file of lone CRs has as many
+   * lines here as in the editor, so every position we report is where the editor shows it.
+   */
   constructor(readonly text: string) {
     const starts = [0];
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+    const ends: number[] = [];
+    if (text.indexOf("\r") === -1) {
+      // the common case: native indexOf over "\n" only
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+        ends.push(i);
+        starts.push(i + 1);
+      }
+    } else {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10 || c === 13) {
+          ends.push(i);
+          if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+          starts.push(i + 1);
+        }
+      }
+    }
+    ends.push(text.length);
     this.starts = starts;
+    this.ends = ends;
   }
 
   get lineCount(): number {
     return this.starts.length;
   }
 
-  /** Text of a 1-based line without its line break (CR of a CRLF removed). */
+  /** Text of a 1-based line without its line break. */
   lineText(line: number): string {
     const start = this.starts[line - 1];
     if (start === undefined) return "";
-    let end = line < this.starts.length ? this.starts[line] - 1 : this.text.length;
-    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
-    return this.text.slice(start, end);
+    return this.text.slice(start, this.ends[line - 1]);
   }
 
   /** 1-based line containing an offset (binary search). */

@@ -17,6 +17,7 @@ export const RULE_IDS = [
   "dependency",
   "readiness-claim",
   "record-structure",
+  "done-evidence",
   // Ours, about the validator's own inputs: .cto/config.yaml and inline suppressions.
   "config",
   "suppression",
@@ -57,6 +58,8 @@ export interface Finding {
   range: Range;
   message: string;
   fixes?: Fix[];
+  /** How the finding was reached, for people extending the lexicon (the VS Code hover shows it). */
+  detail?: string;
 }
 
 export interface ValidateOptions {
@@ -89,6 +92,7 @@ export const DEFAULT_SEVERITIES: Record<RuleId, Severity> = {
   dependency: "error",
   "readiness-claim": "error",
   "record-structure": "error",
+  "done-evidence": "warning",
   config: "error",
   suppression: "warning",
   "unused-suppression": "warning",

@@ -1,7 +1,9 @@
 // Runs the rules over a workspace (or some of its docs) and returns findings per file.
 import { CONFIG_FILE, ignoreMatcher, UNCONFIGURABLE_RULES } from "./config";
-import { isPlanningDoc } from "./parse";
+import type { PlanningDoc } from "./model";
+import { isPlanningDoc, MAX_DOC_BYTES } from "./parse";
 import { applySuppressions } from "./suppressions";
+import { findEntry } from "./workboard";
 import { RULES } from "./rules";
 import type { RuleContext } from "./rules/context";
 import { DEFAULT_MAX_REVIEW_AGE_DAYS, DEFAULT_SEVERITIES, type Finding, type RuleId, type Severity, type SuppressedFinding, type ValidateOptions } from "./types";
@@ -48,10 +50,10 @@ export function validateWorkspaceDetailed(
   const ctx: RuleContext = {
     ws,
     options,
-    report(rule, file, range, message, fixes) {
+    report(rule, file, range, message, fixes, detail) {
       const severity = severityOf(rule, options);
       if (!severity) return;
-      const f: Finding = { rule, severity, file, range, message, ...(fixes && fixes.length > 0 ? { fixes } : {}) };
+      const f: Finding = { rule, severity, file, range, message, ...(fixes && fixes.length > 0 ? { fixes } : {}), ...(detail ? { detail } : {}) };
       const list = out.get(file);
       if (list) list.push(f);
       else out.set(file, [f]);
@@ -65,7 +67,13 @@ export function validateWorkspaceDetailed(
     if (!doc || ignored?.(path)) continue;
     if (isPlanningDoc(doc)) {
       for (const rule of RULES) if (severityOf(rule.id, options)) rule.checkDoc?.(doc, ctx);
-    } else if (!doc.unreadable && ws.docsSourcedBy(path).length > 0) {
+    } else if (doc.unreadable) {
+      // Fail closed (CONTRACT §3): a planning doc we cannot read is an error, never a skip.
+      if (mustValidateUnreadable(ws, doc)) {
+        const at = doc.unreadableAt ?? { line: 1, column: 1 };
+        ctx.report("frontmatter", path, { line: at.line, column: at.column, endLine: at.line, endColumn: at.column + 1 }, `this planning doc cannot be read (${doc.unreadable}${doc.unreadableAt ? ` at ${at.line}:${at.column}` : ""}), so none of its rules ran: a planning doc must be UTF-8 text under ${MAX_DOC_BYTES / 1048576} MB`);
+      }
+    } else if (ws.docsSourcedBy(path).length > 0) {
       RULES.find((r) => r.id === "frontmatter")?.checkDoc?.(doc, ctx);
     }
   }
@@ -91,4 +99,10 @@ export function validateWorkspaceDetailed(
 
 export function compareFindings(a: Finding, b: Finding): number {
   return a.range.line - b.range.line || a.range.column - b.range.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}
+
+/** An unreadable doc is still a planning doc when it opens with a fence, WORKBOARD.yaml names it, or a doc names it as `source:`. */
+export function mustValidateUnreadable(ws: CtoWorkspace, doc: PlanningDoc): boolean {
+  if (!doc.unreadable) return false;
+  return doc.unreadableLooksPlanning === true || ws.docsSourcedBy(doc.path).length > 0 || (ws.workboard !== undefined && findEntry(ws.workboard, doc.path, undefined) !== undefined);
 }

@@ -2,11 +2,15 @@
 // a mapping whose `id` is a CTO-WORK ID also describes a work item (title, status, blockers).
 import type { Node, Scalar, YAMLMap } from "yaml";
 import { yaml } from "./libs";
+import { parseYamlSafely } from "./safeYaml";
 import type { Located } from "./model";
 import { LineTable } from "./text";
+import { firstLineBreak } from "./parse";
 import type { Range } from "./types";
 
 export const WORKBOARD_FILE = "WORKBOARD.yaml";
+/** Far above any real workboard; past it the file is an error, not a parse that runs for minutes. */
+export const MAX_WORKBOARD_BYTES = 4 * 1024 * 1024;
 const ID = /^CTO-WORK-\d{3,}$/;
 
 export interface WorkboardEntry {
@@ -36,13 +40,13 @@ export interface Workboard {
   ids: Set<string>;
   /** Where a new `docs` entry can be appended: the sequence holding path entries, if any. */
   docsList?: { indent: string; endOffset: number; keyed: boolean };
-  eol: "\n" | "\r\n";
+  eol: "\n" | "\r\n" | "\r";
 }
 
 export function parseWorkboard(rawText: string): Workboard {
   const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   const lines = new LineTable(text);
-  const nl = text.indexOf("\n");
+
   const wb: Workboard = {
     text,
     lines,
@@ -51,16 +55,22 @@ export function parseWorkboard(rawText: string): Workboard {
     items: new Map(),
     idMentions: [],
     ids: new Set(),
-    eol: nl > 0 && text[nl - 1] === "\r" ? "\r\n" : "\n",
+    eol: firstLineBreak(text),
   };
-  const doc = yaml.parseDocument(text, { prettyErrors: false });
-  for (const e of doc.errors) {
-    const start = Math.min(e.pos[0], text.length);
+  if (text.length > MAX_WORKBOARD_BYTES) {
+    wb.errors.push({ message: `WORKBOARD.yaml is ${(text.length / 1048576).toFixed(1)} MB, over the ${MAX_WORKBOARD_BYTES / 1048576} MB limit: it was not read`, range: { line: 1, column: 1, endLine: 1, endColumn: 2 } });
+    return wb;
+  }
+  // Nesting, anchors and parser failures are refused up front with a location (safeYaml.ts).
+  const parsed = parseYamlSafely(text);
+  for (const e of parsed.problems.slice(0, 50)) {
+    const start = e.offset;
     const line = lines.lineAt(start);
     const lineEnd = lines.starts[line - 1] + lines.lineText(line).length;
-    wb.errors.push({ message: `YAML: ${e.message.split("\n")[0]}`, range: lines.range(start, Math.max(start + 1, Math.min(e.pos[1], lineEnd))) });
+    wb.errors.push({ message: e.message, range: lines.range(start, Math.max(start + 1, Math.min(e.end, lineEnd))) });
   }
-  if (doc.errors.length > 0) return wb;
+  if (!parsed.doc) return wb;
+  const doc = parsed.doc;
   const rangeOf = (n: Node | null | undefined): Range =>
     n?.range ? lines.range(n.range[0], n.range[1]) : { line: 1, column: 1, endLine: 1, endColumn: 1 };
   const located = (n: unknown): Located | undefined =>

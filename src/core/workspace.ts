@@ -1,13 +1,14 @@
 // One CTO child workspace (a folder holding WORKBOARD.yaml) held in memory and updated
 // incrementally: setting one doc re-parses only that doc and tells which docs' findings may
 // have changed, so the editor re-validates those and nothing else.
+import type { DoneRecordView } from "./done";
 import { emptyConfig, parseConfig, type ConfigProblem, type CtoConfig } from "./config";
 import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
-import { compileLexicon, defaultLexiconSpec, getDefaultLexicon, mergeLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
+import { candidatesLexicon, getDefaultLexicon, workspaceLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
 import type { Issue, PlanningDoc } from "./model";
 import { isPlanningDoc, parseDoc } from "./parse";
 import type { TaskFacts } from "./taskSets";
-import { parseWorkboard, type Workboard } from "./workboard";
+import { parseWorkboard, WORKBOARD_FILE, type Workboard } from "./workboard";
 
 export const LEXICON_FILE = ".cto/lexicon.yaml";
 
@@ -28,10 +29,15 @@ export class CtoWorkspace {
    * tree, clean or not), keyed by workspace-relative path; see setTaskFacts.
    */
   taskFacts = new Map<string, TaskFacts>();
+  /** The done records as the host read and verified them (setDoneRecords); undefined: not read. */
+  doneRecords: ReadonlyMap<string, DoneRecordView> | undefined;
   /** `.cto/config.yaml`, parsed (empty when absent), and its located problems. */
   config: CtoConfig = emptyConfig();
   configProblems: ConfigProblem[] = [];
-  private lexiconText: string | undefined;
+  /** What discovery could not search (unreadable folders, the file cap): errors, never silent. */
+  searchProblems: { path: string; message: string }[] = [];
+  /** What discovery deliberately did not enter (symlinked folders): listed as skipped. */
+  notSearched: { path: string; reason: string }[] = [];
 
   private idDefs = new Map<string, IssueDef[]>();
   private refsTo = new Map<string, Set<string>>();
@@ -68,12 +74,30 @@ export class CtoWorkspace {
     const before = old ? sourceOf(old) : undefined;
     const after = sourceOf(doc);
     if (before !== after) for (const s of [before, after]) if (s && this.docs.has(s)) affected.add(s); // PRD status moves
+    // The engine an eligibility decision selects is a candidate too (CONTRACT §3): when that
+    // changes, every doc is read with the new candidate list.
+    if (this.noteSelected(path, selectedBackend(doc)) && !bulk) for (const d of this.docs.keys()) affected.add(d);
     return affected;
+  }
+
+  /** Backends selected by eligibility decisions, by doc. */
+  private selected = new Map<string, string>();
+  private lexiconText: string | undefined | { unreadable: string };
+
+  /** Records a doc's selected backend; true when the set of selected backends changed. */
+  private noteSelected(path: string, name: string | undefined): boolean {
+    const before = [...new Set(this.selected.values())].sort().join(",");
+    if (name) this.selected.set(path, name);
+    else this.selected.delete(path);
+    if ([...new Set(this.selected.values())].sort().join(",") === before) return false;
+    this.compileLexicon();
+    return true;
   }
 
   /** Removes a doc. The result includes the doc itself: validating it yields no findings, which clears what was reported on it. */
   deleteDoc(path: string): Set<string> {
     const affected = new Set<string>([path]);
+    if (this.noteSelected(path, undefined)) for (const d of this.docs.keys()) affected.add(d);
     const old = this.docs.get(path);
     if (old) this.unindex(old, affected);
     this.docs.delete(path);
@@ -89,18 +113,34 @@ export class CtoWorkspace {
     return this.doneStamp;
   }
 
-  /** Sets WORKBOARD.yaml's text (undefined: the file is missing). Every doc may change. */
-  setWorkboard(text: string | undefined): Set<string> {
-    this.workboard = text === undefined ? undefined : parseWorkboard(text);
+  /** Sets WORKBOARD.yaml's text (undefined: the file is missing; `{ unreadable }`: present but not text). Every doc may change. */
+  setWorkboard(text: string | undefined | { unreadable: string }): Set<string> {
+    if (typeof text === "object") {
+      // An unreadable workboard is an error on it, never "no workboard" or an empty one.
+      this.workboard = parseWorkboard("");
+      this.workboard.errors.push({ message: `${WORKBOARD_FILE} cannot be read: ${text.unreadable}`, range: { line: 1, column: 1, endLine: 1, endColumn: 2 } });
+    } else this.workboard = text === undefined ? undefined : parseWorkboard(text);
     this.doneStamp++;
     this.graphCache = undefined;
     return new Set(this.docs.keys());
   }
 
-  /** Sets .cto/lexicon.yaml's text (undefined: built-in lexicon only). Every doc may change. */
-  setLexicon(text: string | undefined): Set<string> {
+  /**
+   * Sets the done records (the host's verified views of .cto/done/*.json). Done-ness moves with
+   * them: returns the docs defining the issues they name, before and after.
+   */
+  setDoneRecords(records: ReadonlyMap<string, DoneRecordView>): Set<string> {
+    const affected = new Set<string>();
+    for (const id of new Set([...(this.doneRecords?.keys() ?? []), ...records.keys()])) for (const d of this.idDefs.get(id) ?? []) affected.add(d.doc);
+    this.doneRecords = records;
+    this.doneStamp++;
+    return affected;
+  }
+
+  /** Sets .cto/lexicon.yaml's text (undefined: built-in lexicon only; `{ unreadable }`: an error). Every doc may change. */
+  setLexicon(text: string | undefined | { unreadable: string }): Set<string> {
     this.lexiconText = text;
-    this.compileWorkspaceLexicon();
+    this.compileLexicon();
     return new Set(this.docs.keys());
   }
 
@@ -118,22 +158,29 @@ export class CtoWorkspace {
       this.config = emptyConfig();
       this.configProblems = text ? [{ message: text.unreadable, range: { line: 1, column: 1, endLine: 1, endColumn: 2 } }] : [];
     }
-    if (this.config.candidates.join(",") !== before) this.compileWorkspaceLexicon();
+    if (this.config.candidates.join(",") !== before) this.compileLexicon();
     return new Set(this.docs.keys());
   }
 
-  /** Built-in lexicon, then .cto/lexicon.yaml, then the config's extra candidate names: one place. */
-  private compileWorkspaceLexicon(): void {
-    const candidates = this.config.candidates;
-    if (this.lexiconText === undefined && candidates.length === 0) {
+  /**
+   * The lexicon: built-in, then .cto/lexicon.yaml, then the candidates eligibility decisions
+   * select, all through LexiconSpec.candidates (withCandidates): the one entry point for names.
+   */
+  private compileLexicon(): void {
+    const text = this.lexiconText;
+    const extra = [...new Set([...this.selected.values(), ...this.config.candidates.map((c) => c.toLowerCase())])];
+    if (typeof text === "object") {
+      this.lexicon = getDefaultLexicon();
+      this.lexiconProblems = [{ message: `${LEXICON_FILE} cannot be read: ${text.unreadable}`, line: 1, column: 1 }];
+    } else if (text === undefined) {
       this.lexicon = getDefaultLexicon();
       this.lexiconProblems = [];
-      return;
+    } else {
+      const { lexicon, problems } = workspaceLexicon(text);
+      this.lexicon = lexicon;
+      this.lexiconProblems = problems;
     }
-    const merged = this.lexiconText === undefined ? { spec: defaultLexiconSpec(), problems: [] } : mergeLexicon(defaultLexiconSpec(), this.lexiconText);
-    const spec = candidates.length > 0 ? { ...merged.spec, candidates: [...(merged.spec.candidates ?? []), ...candidates] } : merged.spec;
-    this.lexicon = compileLexicon(spec);
-    this.lexiconProblems = merged.problems;
+    if (extra.some((n) => !(this.lexicon.spec.candidates ?? []).includes(n))) this.lexicon = candidatesLexicon(this.lexicon, extra);
   }
 
   /**
@@ -249,4 +296,15 @@ function doneSignature(doc: PlanningDoc): string {
 /** IDs and their blockers: what the dependency graph depends on. */
 function graphSignature(doc: PlanningDoc): string {
   return doc.issues.map((i) => `${i.id}<${i.blockedBy.map((b) => b.value).join(",")}`).join(";");
+}
+
+/** The backend an eligibility decision record selects (`Selected backend: case`), lower case. */
+function selectedBackend(doc: PlanningDoc): string | undefined {
+  if (doc.frontmatter.data?.record_type !== "eligibility-decision") return undefined;
+  for (const sec of doc.sections) {
+    const f = sec.fields.find((x) => x.key.toLowerCase() === "selected backend");
+    const v = f?.value.replace(/`/g, "").trim().toLowerCase();
+    if (v && /^[a-z0-9][\w.-]*$/.test(v)) return v;
+  }
+  return undefined;
 }

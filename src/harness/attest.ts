@@ -15,15 +15,19 @@ export const PREDICATE_TYPE = "https://cto-workbench.dev/report/v1";
 export const PAYLOAD_TYPE = "application/vnd.in-toto+json";
 const MAX_SIGNATURES = 16;
 
-/** An in-toto Statement v1; the bundle's is `Statement` (predicate: the report). */
+/**
+ * Any in-toto Statement v1 the harness signs (bundles, reviews, comparisons, done records, …),
+ * each with its own predicateType; the bundle's is `Statement` (predicate: the report).
+ */
 export interface SignedStatement<P = unknown> {
   _type: typeof STATEMENT_TYPE;
-  subject: { name: string; digest: { sha256: string } }[];
+  subject: { name: string; digest: Record<string, string> }[];
   predicateType: string;
   predicate: P;
 }
 
 export interface Statement extends SignedStatement<Report> {
+  subject: { name: string; digest: { sha256: string } }[];
   predicateType: typeof PREDICATE_TYPE;
 }
 
@@ -51,7 +55,7 @@ export function buildStatement(subjects: Record<string, string>, report: Report)
   };
 }
 
-/** Every signed record (bundles, comparisons, …) goes through here: one DSSE scheme, one key. */
+/** Every signed record (bundles, reviews, comparisons, done records, …) goes through here: one DSSE scheme, one key. */
 export function signStatement(statement: SignedStatement, key: SigningKey): string {
   const payload = Buffer.from(JSON.stringify(statement), "utf8");
   const sig = sign(null, pae(PAYLOAD_TYPE, payload), key.privateKey);
@@ -119,8 +123,10 @@ function fromBase64(s: unknown): Buffer | undefined {
  * `predicateType` is the kind of statement expected (default: a bundle's report).
  */
 export function checkEnvelope(text: string, trust: TrustStore): SignatureCheck;
-export function checkEnvelope<P = unknown>(text: string, trust: TrustStore, predicateType: string): StatementCheck<P>;
-export function checkEnvelope(text: string, trust: TrustStore, predicateType: string = PREDICATE_TYPE): StatementCheck {
+export function checkEnvelope<P = unknown>(text: string, trust: TrustStore, expect: string | ((statement: unknown) => string[])): StatementCheck<P>;
+export function checkEnvelope(text: string, trust: TrustStore, expect: string | ((statement: unknown) => string[]) = PREDICATE_TYPE): StatementCheck {
+  // The expected statement: a predicateType (the shape every statement has), or a record's own check.
+  const shape = typeof expect === "string" ? (st: unknown) => statementShape(st, expect) : expect;
   const bad = (problem: string, keyid: string | null = null): SignatureCheck => ({ state: "bad", keyid, name: null, sources: [], problems: [problem] });
   let env: unknown;
   try {
@@ -157,7 +163,7 @@ export function checkEnvelope(text: string, trust: TrustStore, predicateType: st
   } catch (e) {
     return { ...bad(`the signed statement does not parse: ${(e as Error).message}`, good.keyid), name: good.name };
   }
-  return { state: "trusted", ...good, problems: statementShape(statement, predicateType), statement: statement as SignedStatement };
+  return { state: "trusted", ...good, problems: shape(statement), statement: statement as SignedStatement };
 }
 
 function statementShape(s: unknown, predicateType: string): string[] {

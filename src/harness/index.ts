@@ -69,3 +69,6 @@ export { createReview, readReviews, reviewRefusal, reviewsDirOf, checkReviewer, 
 export { createSandboxRepo, readSandboxRepo, applySandboxRepo, SandboxRepoError, SANDBOX_REPO_PREDICATE_TYPE, SANDBOX_REPO_MARKER, type SandboxRepoPredicate, type CreateSandboxRepoOptions } from "./sandboxRepo";
 export { readGateEvidence, type GateEvidence, type GateEvidenceOptions } from "./gateEvidence";
 export { readGitIdentity, type GitIdentity } from "./gitIdentity";
+export { readDoneRecords, attachDoneRecords, inScope, DONE_PREDICATE_TYPE, RECHECK_PREDICATE_TYPE, DONE_SCHEMA, RECHECK_SCHEMA, MAX_RECORD_BYTES, type DonePredicate, type RecheckPredicate, type OutputDigest, type ReadDoneOptions } from "./doneRecord";
+export { recordDone, recheckDone, runValidator, prepareDone, runFailure, DoneError, DONE_EXIT, DEFAULT_VALIDATOR_TIMEOUT_S, SANDBOX_PLACEHOLDER, type DoneOptions, type DoneOutcome, type ValidatorRun, type ValidatorRunOptions } from "./doneRun";
+export { findGitTop, HistoryReader, isCommitId } from "./gitHistory";

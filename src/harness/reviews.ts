@@ -261,7 +261,7 @@ async function readOne(file: string, runId: string, trust: TrustStore): Promise<
 }
 
 /** What is wrong with a (well signed) review's content, or undefined. */
-function predicateProblem(p: ReviewPredicate, runId: string, subject: { name: string; digest: { sha256: string } }[]): string | undefined {
+function predicateProblem(p: ReviewPredicate, runId: string, subject: { name: string; digest: Record<string, string> }[]): string | undefined {
   const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
   if (!isObj(p) || p.schema !== REVIEW_SCHEMA) return `not a ${REVIEW_SCHEMA} record`;
   if (p.run_id !== runId) return `names run ${String(p.run_id)} but lies beside ${runId}`;

@@ -1,10 +1,12 @@
 // Activation: build the features, register them, start the first scan off the activation path.
 import * as vscode from "vscode";
 import { QuickFixProvider } from "./codeActions";
+import { DriftHover } from "./driftHover";
 import { registerCommands } from "./commands";
 import { DiagnosticsFeature } from "./diagnostics";
 import { harnessCommands } from "./harness/commands";
 import { gateCommands } from "./harness/gateCommands";
+import { doneCommands, DoneRecords } from "./harness/done";
 import { ARTIFACT_SCHEME, ArtifactContent, REPORT_SCHEME, ReportContent } from "./harness/report";
 import { RunsView } from "./harness/runsView";
 import { HarnessService } from "./harness/service";
@@ -27,6 +29,7 @@ export interface Features {
   runs: RunsView;
   tests: FixtureTests;
   tasks: CtoTaskProvider;
+  done: DoneRecords;
 }
 
 /** What tests (and other extensions) can reach. */
@@ -55,7 +58,10 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
     const runs = new RunsView(model, harness);
     const tests = new FixtureTests(harness);
     const tasks = new CtoTaskProvider(model, harness);
-    const features: Features = { log, model, diagnostics, issues, gates, harness, runs, tests, tasks };
+    // Done records attach to each workspace as it loads (model.decorate), before the first validation.
+    const done = new DoneRecords(model, harness, log);
+    tasks.onDoneRecorded = (ws) => done.refresh(model.workspaces().find((w) => w.root === ws.root) ?? ws);
+    const features: Features = { log, model, diagnostics, issues, gates, harness, runs, tests, tasks, done };
     const navigation = new IdNavigation(model);
     context.subscriptions.push(
       log,
@@ -66,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
       harness,
       runs,
       tests,
+      done,
       harness.onDidChangeEvidence(() => gates.refresh()),
       new StatusBar(diagnostics, gates),
       vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
@@ -76,11 +83,12 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
         providedCodeActionKinds: QuickFixProvider.providedCodeActionKinds,
       }),
       vscode.languages.registerHoverProvider(PLANNING_FILES, navigation),
+      vscode.languages.registerHoverProvider(PLANNING_FILES, new DriftHover(diagnostics)),
       vscode.languages.registerDefinitionProvider(PLANNING_FILES, navigation),
       vscode.languages.registerReferenceProvider(PLANNING_FILES, navigation),
       vscode.languages.registerDocumentSymbolProvider({ scheme: "file", language: "markdown" }, new IssueSymbols(model), { label: "CTO-WORK issues" }),
       // Register commands
-      ...registerCommands(features, { ...harnessCommands(model, harness, tasks), ...gateCommands(model, harness, tasks, () => gates) }),
+      ...registerCommands(features, { ...harnessCommands(model, harness, tasks), ...gateCommands(model, harness, tasks, () => gates), ...doneCommands(model, harness, tasks) }),
     );
     // The first scan reads files: keep it off the activation path.
     const ready = new Promise<void>((resolve) =>

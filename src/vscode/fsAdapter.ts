@@ -1,4 +1,5 @@
 // FsLike over vscode.workspace.fs, so the core reads files the way the editor does.
+import { realpathSync, statSync } from "node:fs";
 import * as vscode from "vscode";
 import type { EntryType, FsLike } from "../core";
 
@@ -14,6 +15,16 @@ export const vscodeFs: FsLike = {
   async readDirectory(p) {
     const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(p));
     return entries.map(([name, t]) => [name, entryType(t)] as [string, EntryType]);
+  },
+  // vscode.workspace.fs has no realpath; workspaces are local folders (virtual ones are not supported).
+  async resolveLink(p) {
+    try {
+      const target = realpathSync(p);
+      const s = statSync(target);
+      return { target, type: s.isFile() ? "file" : s.isDirectory() ? "directory" : "other" };
+    } catch {
+      return undefined;
+    }
   },
   async stat(p) {
     try {

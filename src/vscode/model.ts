@@ -2,7 +2,7 @@
 // root, fed from disk and from open editor buffers, and kept current by a file watcher.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { CONFIG_FILE, CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readConfigFile, readText, toRel, WORKBOARD_FILE, type TaskFacts } from "../core";
+import { CONFIG_FILE, CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readConfigFile, readTextOrWhy, toRel, WORKBOARD_FILE, type TaskFacts } from "../core";
 import { SKIP_DIRS } from "../core/load";
 import { vscodeFs } from "./fsAdapter";
 import type { Log } from "./log";
@@ -21,6 +21,8 @@ export class PlanningModel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private scanning: Promise<void> | undefined;
   readonly onDidChange = this.changeEmitter.event;
+  /** Called on each freshly loaded workspace before anyone hears of it (the done records attach here). */
+  decorate: ((ws: CtoWorkspace) => void) | undefined;
 
   constructor(private readonly log: Log) {
     const watcher = vscode.workspace.createFileSystemWatcher("**/{*.md,WORKBOARD.yaml,lexicon.yaml,config.yaml}");
@@ -53,6 +55,11 @@ export class PlanningModel implements vscode.Disposable {
         for (const doc of vscode.workspace.textDocuments) {
           const rel = this.relIn(ws.root, doc.uri);
           if (rel !== undefined && rel.endsWith(".md") && doc.isDirty) ws.setDoc(rel, doc.getText(), true);
+        }
+        try {
+          this.decorate?.(ws);
+        } catch (e) {
+          this.log.error(`preparing ${ws.root} failed`, e);
         }
         fresh.set(f.root, ws);
       }
@@ -96,16 +103,20 @@ export class PlanningModel implements vscode.Disposable {
   /** Sets what the harness read about the task sets' files (task facts); their docs are re-validated. */
   setTaskFacts(ws: CtoWorkspace, facts: Map<string, TaskFacts>, factsOnly = true): void {
     const affected = ws.setTaskFacts(facts);
-    if (affected.size) this.changeEmitter.fire({ ws, affected, factsOnly });
+    if (affected.size && this.roots.get(ws.root) === ws) this.changeEmitter.fire({ ws, affected, factsOnly });
+  }
+
+  /** Tells listeners that something besides a file changed these docs' findings (done records read anew). */
+  notify(ws: CtoWorkspace, affected: Set<string>): void {
+    if (this.roots.get(ws.root) === ws) this.changeEmitter.fire({ ws, affected });
   }
 
   private apply(ws: CtoWorkspace, rel: string, text: string | undefined | { unreadable: string }): void {
     let affected: Set<string>;
     if (rel === CONFIG_FILE) affected = ws.setConfig(text);
-    else if (typeof text === "object") return; // only the config says "unreadable"
     else if (rel === WORKBOARD_FILE) affected = ws.setWorkboard(text);
     else if (rel === LEXICON_FILE) affected = ws.setLexicon(text);
-    else if (text === undefined) affected = ws.deleteDoc(rel);
+    else if (typeof text !== "string") affected = ws.deleteDoc(rel);
     else affected = ws.setDoc(rel, text);
     this.changeEmitter.fire({ ws, affected });
   }
@@ -119,7 +130,7 @@ export class PlanningModel implements vscode.Disposable {
       if (at.rel.endsWith(".md")) {
         this.changeEmitter.fire({ ws: at.ws, affected: at.ws.setDoc(at.rel, bytes) });
       } else if (at.rel === CONFIG_FILE) this.apply(at.ws, at.rel, await readConfigFile(vscodeFs, at.ws.root));
-      else this.apply(at.ws, at.rel, "text" in d ? d.text : undefined);
+      else this.apply(at.ws, at.rel, "text" in d ? d.text : { unreadable: d.unreadable }); // present but unreadable: an error, not "missing"
     } catch {
       this.apply(at.ws, at.rel, undefined);
     }
@@ -144,7 +155,7 @@ export class PlanningModel implements vscode.Disposable {
     at.ws.files.add(at.rel);
     if (at.rel.endsWith(".md")) await this.reloadFromDisk(uri);
     else if (at.rel === CONFIG_FILE) this.apply(at.ws, at.rel, await readConfigFile(vscodeFs, at.ws.root));
-    else this.apply(at.ws, at.rel, await readText(vscodeFs, uri.fsPath));
+    else this.apply(at.ws, at.rel, await readTextOrWhy(vscodeFs, uri.fsPath));
   }
 
   private relIn(root: string, uri: vscode.Uri): string | undefined {

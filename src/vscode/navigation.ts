@@ -57,7 +57,7 @@ export class IdNavigation implements vscode.HoverProvider, vscode.DefinitionProv
   }
 }
 
-const STATE_LABEL = { done: "$(pass-filled) done", ready: "$(circle-large-outline) ready", blocked: "$(lock) blocked" } as const;
+const STATE_LABEL = { done: "$(pass-filled) done", checked: "$(pass) checked, not evidenced", ready: "$(circle-large-outline) ready", blocked: "$(lock) blocked" } as const;
 
 export function hoverText(s: IssueStatus, ws: CtoWorkspace): string {
   const lines = [`**${s.id}** — ${s.title || "(untitled)"}`, ""];
@@ -71,6 +71,8 @@ export function hoverText(s: IssueStatus, ws: CtoWorkspace): string {
     lines.push(`Blocked by: ${list.join(", ")}`, "");
   } else lines.push("Blocked by: none", "");
   if (s.unblocks.length > 0) lines.push(`Unblocks: ${s.unblocks.join(", ")}`, "");
+  if (s.evidence?.state === "evidenced" && s.evidence.record) lines.push(`Done record: ${s.evidence.file}, commit ${s.evidence.record.commit.slice(0, 12)}, signed by ${s.evidence.record.signer}`, "");
+  else if (s.evidence?.reason) lines.push(`Not evidenced: ${s.evidence.reason}`, "");
   if (s.inCycle) lines.push(`$(warning) on a dependency cycle: ${ws.graph().cycleOf.get(s.id)?.join(" → ")}`, "");
   const what = s.issue?.fields.find((f) => f.key.toLowerCase() === "what to build")?.value;
   if (what) lines.push(`*${what}*`);

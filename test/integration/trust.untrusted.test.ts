@@ -41,4 +41,11 @@ suite("untrusted workspace", () => {
     assert.deepStrictEqual(items.slice(0, 2).map((i) => tests.lastResults.get(i.id)?.state), ["skipped", "skipped"]);
     assert.strictEqual(count(), before, "no bundle was written");
   });
+
+  test("no Validator: line runs and no done record is written (cto done's editor side)", async () => {
+    const done = path.join(workspaceRoot().fsPath, ".cto", "done");
+    assert.strictEqual(await vscode.commands.executeCommand("cto.recordDone", "CTO-WORK-003"), undefined);
+    assert.strictEqual(await vscode.commands.executeCommand("cto.recheckDone", "CTO-WORK-003"), undefined);
+    assert.strictEqual(existsSync(done), false, "nothing was recorded");
+  });
 });

@@ -66,7 +66,7 @@ suite("validator in the extension host", () => {
     const d = diags.find((x) => x.code === "authority-drift")!;
     assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
     assert.ok(d.range.isEqual(new vscode.Range(13, 0, 13, 28)), `range ${JSON.stringify(d.range)}`);
-    assert.match(d.message, /claims default status/);
+    assert.match(d.message, /^claims Case has default status: 'default backend'/);
   });
 
   test("typing a drift sentence into a doc produces a diagnostic before saving", async () => {
@@ -85,13 +85,71 @@ suite("validator in the extension host", () => {
     await waitForDiagnostics(doc.uri, (ds) => !ds.some((x) => x.code === "authority-drift"));
   });
 
+  test("typing sentences of each cause gives the right diagnostic, and none for the accepted wordings", async () => {
+    // A doc of its own, removed at the end: the later tests expect the workspace as it was.
+    const causes = uri(".sot/03-PROTOCOLS/CTO-CASE-CAUSES.md");
+    await vscode.workspace.fs.writeFile(causes, Buffer.from(DRIFT_DOC.replace("cto-case-drift-note", "cto-case-causes").replace("Case is the default backend. It was decided in the hallway.\n", "")));
+    const doc = await vscode.workspace.openTextDocument(causes);
+    const editor = await vscode.window.showTextDocument(doc);
+    const drift: [string, string, RegExp][] = [
+      // [text, rule, message] — one per cause of issue 10, in words of our own
+      ["Going forward, Case will handle all harness runs as our primary engine.", "authority-drift", /^claims Case takes over runs: 'handle all harness runs'/],
+      ["We trialled Case on the fixtures. It is now our go-to agent.", "authority-drift", /^claims It \(Case\) has default status: 'go-to agent'/],
+      ["It is not true that Case isn't our standard backend.", "authority-drift", /^claims Case has default status: 'standard backend'/],
+      ["Once the release is cut, Case becomes the default backend.", "authority-drift", /^claims Case has default status: 'default backend'/],
+      ["As agreed at standup, Case is production-ready.", "readiness-claim", /^claims Case is ready: 'production-ready'/],
+      ["Default backend: Case", "authority-drift", /^claims Case has default status: 'Default backend'/],
+    ];
+    const accepted = [
+      "Pi stays our default engine.",
+      "Nowhere does this plan say that Case is ready for production.",
+      "Case becomes the default backend only after the candidate-default gate passes.",
+      "The vendor says Case is GA.",
+      "Should Case become the primary engine?",
+      "Making Case the default was proposed and turned down.",
+    ];
+    const start = doc.lineCount - 1;
+    const lines = [...drift.map((d) => d[0]), ...accepted];
+    await editor.edit((b) => b.insert(new vscode.Position(start, 0), lines.map((l) => `${l}\n\n`).join("")));
+    const lineOf = (i: number) => start + 2 * i;
+    const diags = await waitForDiagnostics(doc.uri, (ds) => drift.every((_, i) => ds.some((d) => d.range.start.line === lineOf(i) && (d.code === "authority-drift" || d.code === "readiness-claim"))));
+    for (const [i, [text, rule, message]] of drift.entries()) {
+      const d = diags.filter((x) => x.range.end.line === lineOf(i) && (x.code === "authority-drift" || x.code === "readiness-claim"));
+      assert.strictEqual(d.length, 1, `${text}: ${d.map((x) => x.message).join(" | ")}`);
+      assert.strictEqual(d[0].code, rule, text);
+      assert.match(d[0].message, message);
+    }
+    for (let i = drift.length; i < lines.length; i++) {
+      const d = diags.filter((x) => x.range.start.line === lineOf(i) && (x.code === "authority-drift" || x.code === "readiness-claim"));
+      assert.deepStrictEqual(d.map((x) => x.message), [], `accepted: ${lines[i]}`);
+    }
+    // The hover on a drift diagnostic explains it: the lexicon entries, the frame, the rule.
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", doc.uri, new vscode.Position(lineOf(3), 10));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
+    assert.match(text, /why this is drift/);
+    assert.match(text, /lexicon entries: .*status: default/);
+    assert.match(text, /rule: asserted; 'Once the release is cut ,' is no evidenced gate/);
+    // For the record: the diagnostics and the hover in the real workbench.
+    const at = new vscode.Position(lineOf(3), 10);
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);
+    await sleep(300);
+    await vscode.commands.executeCommand("editor.action.showHover");
+    await sleep(800);
+    await screenshot("drift-causes-hover");
+    await vscode.commands.executeCommand("editor.action.hideHover");
+    await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    await vscode.workspace.fs.delete(causes);
+    await waitForDiagnostics(causes, (ds) => !ds.some((x) => x.source === "cto"));
+  });
+
   test("applying the quick fix rewrites the claim and removes the diagnostic", async () => {
     const u = uri(DRIFT_NOTE);
     const doc = await vscode.workspace.openTextDocument(u);
     await vscode.window.showTextDocument(doc);
     const [d] = await waitForDiagnostics(u, (ds) => ds.some((x) => x.code === "authority-drift")).then((ds) => ds.filter((x) => x.code === "authority-drift"));
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", u, d.range, vscode.CodeActionKind.QuickFix.value);
-    const fix = actions.find((a) => /Rewrite 'case is the default' to 'case is the candidate'/.test(a.title));
+    const fix = actions.find((a) => /Rewrite 'default backend' to 'candidate backend'/.test(a.title));
     assert.ok(fix?.edit, `quick fixes offered: ${actions.map((a) => a.title).join(" | ")}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.strictEqual(doc.lineAt(13).text, "Case is the candidate backend. It was decided in the hallway.");
@@ -170,7 +228,8 @@ suite("validator in the extension host", () => {
     const s = await vscode.commands.executeCommand<{ workspaces: number; docs: number; errors: number }>("cto.validateWorkspace");
     assert.strictEqual(s.workspaces, 1);
     assert.ok(s.docs >= 7, `docs ${s.docs}`);
-    assert.strictEqual(s.errors, 0);
+    const errs = vscode.languages.getDiagnostics().flatMap(([u, ds]) => ds.filter((d) => d.source === "cto" && d.severity === vscode.DiagnosticSeverity.Error).map((d) => `${vscode.workspace.asRelativePath(u)}:${d.range.start.line + 1}: ${d.code} ${d.message}`));
+    assert.strictEqual(s.errors, 0, errs.join("\n"));
   });
 
   test("screenshot: Problems panel with a drift diagnostic and a hover", async () => {

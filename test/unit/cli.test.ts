@@ -27,7 +27,7 @@ describe("cto validate", () => {
     assert.equal(r.code, 1);
     assert.equal(
       r.out,
-      "broken/authority-drift/.sot/03-PROTOCOLS/CTO-CASE-SMOKE-PRD.md:26:3: error authority-drift claims default status: a candidate backend earns default status only through staged, evidenced gates ('Make case the default')",
+      "broken/authority-drift/.sot/03-PROTOCOLS/CTO-CASE-SMOKE-PRD.md:26:3: error authority-drift claims case has default status: 'default engine' (a candidate backend earns default status only through staged, evidenced gates)",
     );
   });
 

@@ -164,7 +164,7 @@ describe("cto validate --format", () => {
       assert.equal(r.code, 1);
       assert.equal(
         r.out,
-        "::error file=.sot/03-PROTOCOLS/odd%2Cname%3A100%25.md,line=26,col=3,endLine=26,endColumn=57,title=cto authority-drift::claims default status: a candidate backend earns default status only through staged, evidenced gates ('Make case the default')",
+        "::error file=.sot/03-PROTOCOLS/odd%2Cname%3A100%25.md,line=26,col=3,endLine=26,endColumn=57,title=cto authority-drift::claims case has default status: 'default engine' (a candidate backend earns default status only through staged, evidenced gates)",
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

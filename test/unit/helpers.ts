@@ -1,7 +1,7 @@
 // Test helpers: in-memory workspaces and paths to the repo's fixtures.
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { CtoWorkspace, resolveOptions, validateWorkspace, type Finding, type ValidateOptions } from "../../src/core";
+import { CtoWorkspace, resolveOptions, sectionDigest, validateWorkspace, validatorCommand, type DoneRecordView, type Finding, type ValidateOptions } from "../../src/core";
 
 /** The repo root: the nearest folder above this (bundled) file holding package.json. */
 export const REPO = (() => {
@@ -85,5 +85,32 @@ export function validFiles(over: Record<string, string> = {}): Record<string, st
     "prd.md": `${fm({ name: "prd" })}\n# PRD\n\n${DISCLAIMER}\n\nThe problem.\n`,
     "issues.md": `${fm({ name: "issues", source: "prd.md" })}\n# Issues\n\n${DISCLAIMER}\n\n${issue("CTO-WORK-002", "CTO-WORK-001")}\n${issue("CTO-WORK-003", "CTO-WORK-002")}`,
     ...over,
+  };
+}
+
+/**
+ * The view a host hands the core for a done record that matches the issue as the doc says it now
+ * (what readDoneRecords yields for a good record): section digest, criteria and argv of the doc.
+ */
+export function matchingDoneView(ws: CtoWorkspace, id: string, problems: string[] = []): DoneRecordView {
+  const def = ws.definitions(id)[0]!;
+  const doc = ws.docs.get(def.doc)!;
+  const cmd = validatorCommand(def.issue);
+  return {
+    id,
+    file: `.cto/done/${id}.json`,
+    problems,
+    record: {
+      issueId: id,
+      commit: "a".repeat(40),
+      sectionSha256: sectionDigest(doc, def.issue),
+      criteria: def.issue.criteria.map((c) => c.text),
+      argv: "argv" in cmd ? cmd.argv : [],
+      exitCode: 0,
+      stdoutSha256: "b".repeat(64),
+      isolation: "bubblewrap",
+      signer: "test key",
+      recordedAt: "2026-06-01T00:00:00.000Z",
+    },
   };
 }

@@ -1,14 +1,16 @@
 // `cto issues [PATH] [--json]`: the CTO-WORK issue graph, headless.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { buildIssueTree, dependencyOrder, issueStatus, type CtoWorkspace } from "../../core";
+import { buildIssueTree, dependencyOrder, issueStatus, stateLabel, type CtoWorkspace } from "../../core";
 import type { CliIo } from "../io";
 import { loadWorkspacesAt } from "../workspaces";
 
 const HELP = `usage: cto issues [PATH] [--json]
 
 Lists the CTO-WORK issues of the workspaces at, below or above PATH (default .) in
-dependency order: status (done | ready | blocked), blockers, what each unblocks, criteria.
+dependency order: status (done | checked | ready | blocked), blockers, what each unblocks,
+criteria. "done" needs every criterion checked AND a done record that holds (cto done);
+"checked" is "checked, not evidenced", with the reason.
 exit: 0, or 1 when a dependency cycle exists, 2 usage`;
 
 export default async function issues(args: string[], io: CliIo): Promise<number> {
@@ -17,7 +19,7 @@ export default async function issues(args: string[], io: CliIo): Promise<number>
     io.out(HELP);
     return 0;
   }
-  const list = await loadWorkspacesAt(io.cwd, positionals[0]);
+  const list = await loadWorkspacesAt(io.cwd, positionals[0], io.env);
   const out = list.map((ws) => describe(ws, io.cwd));
   if (values.json) io.out(JSON.stringify(out.length === 1 ? out[0] : { workspaces: out }, null, 2));
   else {
@@ -27,7 +29,8 @@ export default async function issues(args: string[], io: CliIo): Promise<number>
         const where = i.file ? `${i.file}:${i.line}` : "WORKBOARD.yaml";
         const blockers = i.status === "blocked" && i.open_blockers.length ? ` by ${i.open_blockers.join(", ")}` : "";
         const crit = i.criteria_total ? ` ${i.criteria_done}/${i.criteria_total}` : "";
-        io.out(`  ${i.id.padEnd(14)} ${(i.status + blockers).padEnd(30)}${crit.padEnd(7)} ${i.title}  [${where}]`);
+        io.out(`  ${i.id.padEnd(14)} ${(stateLabel(i.status) + blockers).padEnd(30)}${crit.padEnd(7)} ${i.title}  [${where}]`);
+        if (i.status === "checked" && i.done_evidence?.reason) io.out(`      not evidenced: ${i.done_evidence.reason}`);
       }
       for (const c of w.cycles) io.out(`  cycle: ${c.join(" → ")}`);
     }
@@ -55,6 +58,17 @@ function describe(ws: CtoWorkspace, cwd: string) {
         criteria_total: s.criteriaTotal,
         type: s.type ?? null,
         source: s.doc ? "doc" : "workboard",
+        ...(s.evidence
+          ? {
+              done_evidence: {
+                state: s.evidence.state,
+                reason: s.evidence.reason ?? null,
+                record: s.evidence.file ?? null,
+                commit: s.evidence.record?.commit ?? null,
+                signer: s.evidence.record?.signer ?? null,
+              },
+            }
+          : {}),
       };
     }),
     ready: tree.ready,

@@ -21,9 +21,10 @@ import {
   type SeveritySetting,
   type ValidateOptions,
 } from "../../core";
-import { toRel } from "../../core/load";
+import { toRel, validatedDocs } from "../../core/load";
 import { loadTaskFacts } from "../../harness/taskFacts";
 import { FORMATS, type ValidateRun } from "../format";
+import { attachDoneRecords } from "../../harness/doneRecord";
 import { VERSION_STRING } from "../version";
 import { parseCommandArgs, UsageError, type CliIo } from "../io";
 
@@ -71,7 +72,7 @@ export default async function validate(args: string[], io: CliIo): Promise<numbe
   if (!formatter) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")} (got '${format}')`);
   const overrides = overridesFrom(values, io.env);
   const targets = positionals.length > 0 ? positionals : ["."];
-  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), overrides, positionals.length > 1 ? io.cwd : undefined);
+  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), overrides, positionals.length > 1 ? io.cwd : undefined, io.env);
   const today = overrides.today ?? todayUtc();
   const printed = formatter(run, { cwd: io.cwd, env: io.env, today, version: VERSION_STRING });
   for (const l of printed.out) io.out(l);
@@ -113,7 +114,7 @@ function overridesFrom(
  * under `overrides`. Findings are reported relative to `reportRoot` (default: the single target
  * folder, or the workspace root of a single file).
  */
-export async function runValidate(targets: string[], overrides: Partial<ValidateOptions>, reportRoot?: string): Promise<ValidateRun> {
+export async function runValidate(targets: string[], overrides: Partial<ValidateOptions>, reportRoot?: string, env: NodeJS.ProcessEnv = process.env): Promise<ValidateRun> {
   const byRoot = new Map<string, { ws: CtoWorkspace; only?: Set<string> }>();
   for (const target of targets) {
     const st = await nodeFs.stat(target);
@@ -135,6 +136,8 @@ export async function runValidate(targets: string[], overrides: Partial<Validate
       reportRoot ??= targets.length === 1 ? root : undefined;
     }
   }
+  // done-evidence compares the docs with the done records, read and verified here (never re-run).
+  for (const { ws } of byRoot.values()) attachDoneRecords(ws, env);
   const base = reportRoot ?? process.cwd();
   const run: ValidateRun = { root: base, files: [], findings: [], suppressed: [], skipped: [], inlineConfig: overrides.inlineConfig !== false };
   for (const [root, { ws, only }] of byRoot) {
@@ -154,7 +157,7 @@ export async function runValidate(targets: string[], overrides: Partial<Validate
       if (!wanted(file)) continue;
       for (const f of list) run.suppressed.push({ ...f, relFile: rel(file), wsRoot: root });
     }
-    for (const d of ws.planningDocs()) if ((!only || only.has(d.path)) && !ignored?.(d.path)) run.files.push(rel(d.path));
+    for (const d of validatedDocs(ws)) if ((!only || only.has(d.path)) && !ignored?.(d.path)) run.files.push(rel(d.path));
     const skipped = new Map(skippedDocs(ws).map((s) => [s.file, s.reason]));
     for (const file of ws.docs.keys()) {
       const pattern = ignored?.(file);

@@ -6,7 +6,8 @@ import type { CtoWorkspace } from "../workspace";
 export interface RuleContext {
   ws: CtoWorkspace;
   options: ValidateOptions;
-  report(rule: RuleId, file: string, range: Range, message: string, fixes?: Fix[]): void;
+  /** `detail`: how the finding was reached (the drift rules explain their verdict; shown on hover). */
+  report(rule: RuleId, file: string, range: Range, message: string, fixes?: Fix[], detail?: string): void;
 }
 
 export interface Rule {

@@ -1,6 +1,7 @@
 // The rule registry, in the contract's order.
 import type { Rule } from "./context";
 import { dependency } from "./dependency";
+import { doneEvidenceRule } from "./doneEvidence";
 import { frontmatterRule } from "./frontmatterRule";
 import { issueStructure } from "./issueStructure";
 import { localDisclaimer } from "./localDisclaimer";
@@ -23,4 +24,5 @@ export const RULES: Rule[] = [
   dependency,
   readinessClaim,
   recordStructure,
+  doneEvidenceRule,
 ];

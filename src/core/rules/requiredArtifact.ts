@@ -8,6 +8,7 @@ export const requiredArtifact: Rule = {
   id: "required-artifact",
   description: "The PRD and the issue artifact exist; `source:` names an existing PRD inside the workspace.",
   checkWorkspace(ctx) {
+    for (const p of ctx.ws.searchProblems) ctx.report("required-artifact", p.path, { line: 1, column: 1, endLine: 1, endColumn: 1 }, p.message);
     const wb = ctx.ws.workboard;
     if (!wb) return;
     if (!ctx.ws.planningDocs().some(isIssueArtifact)) {

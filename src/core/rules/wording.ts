@@ -1,33 +1,31 @@
 // authority-drift and readiness-claim: sentences whose wording claims authority (lexicon data).
-import { blockRange, findClaims, type ClaimHit } from "../drift";
+import { blockRange, findClaims, type ClaimHit, type DriftContext } from "../drift";
 import type { Lexicon } from "../lexicon";
 import type { PlanningDoc, ProseBlock } from "../model";
 import type { Fix, RuleId } from "../types";
 import { LEXICON_FILE } from "../workspace";
 import { fmKey, type Rule, type RuleContext } from "./context";
 
-const EXCERPT = 60;
-
 /** Claim hits of a doc, found once per doc and lexicon and shared by both wording rules. */
 const hitCache = new WeakMap<PlanningDoc, { lexicon: Lexicon; hits: { block: ProseBlock; hit: ClaimHit }[] }>();
 
-function claimsOf(doc: PlanningDoc, lexicon: Lexicon): { block: ProseBlock; hit: ClaimHit }[] {
+/** Every drift hit of a doc with its block (also what `npm run eval:drift` scores). */
+export function claimsOf(doc: PlanningDoc, lexicon: Lexicon): { block: ProseBlock; hit: ClaimHit }[] {
   const cached = hitCache.get(doc);
   if (cached?.lexicon === lexicon) return cached.hits;
   const hits: { block: ProseBlock; hit: ClaimHit }[] = [];
-  for (const block of [...descriptionBlock(doc), ...doc.prose]) for (const hit of findClaims(block, lexicon)) hits.push({ block, hit });
+  // What "it" refers to carries from block to block, in the doc's order.
+  const ctx: DriftContext = {};
+  for (const block of [...descriptionBlock(doc), ...doc.prose]) for (const hit of findClaims(block, lexicon, ctx)) hits.push({ block, hit });
   hitCache.set(doc, { lexicon, hits });
   return hits;
 }
 
 function checkWording(rule: RuleId, doc: PlanningDoc, ctx: RuleContext): void {
   for (const { block, hit } of claimsOf(doc, ctx.ws.lexicon)) {
-    {
-      if (hit.claim.rule !== rule) continue;
-      const [s, e] = blockRange(block, hit.sentence.start, hit.sentence.end);
-      const phrase = block.text.slice(hit.phraseStart, hit.phraseEnd);
-      ctx.report(rule, doc.path, doc.lines.range(s, e), `${hit.claim.message} ('${excerpt(phrase)}')`, rewriteFix(doc, block, hit));
-    }
+    if (hit.claim.rule !== rule) continue;
+    const [s, e] = blockRange(block, hit.sentence.start, hit.sentence.end);
+    ctx.report(rule, doc.path, doc.lines.range(s, e), hit.message, rewriteFix(doc, block, hit), explainHit(hit));
   }
 }
 
@@ -84,6 +82,12 @@ function rewriteFix(doc: PlanningDoc, block: ProseBlock, hit: ClaimHit): Fix[] |
   return [{ title: `Rewrite '${from}' to '${to}'`, edits }];
 }
 
-function excerpt(s: string): string {
-  return s.length > EXCERPT ? s.slice(0, EXCERPT - 1) + "\u2026" : s;
+/** Why the finding is drift, in the words of the lexicon: for the hover. */
+function explainHit(hit: ClaimHit): string {
+  return [
+    `claim \`${hit.claim.id}\` (${hit.claim.kind}) about ${hit.subject}: '${hit.phraseTokens.map((t) => t.word).join(" ")}'`,
+    `frame: \`${hit.frame}\``,
+    `lexicon entries: ${hit.entries.join("; ")}`,
+    `rule: ${hit.rule}`,
+  ].join("\n");
 }

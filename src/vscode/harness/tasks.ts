@@ -1,12 +1,13 @@
-// Task type `cto`: validate, run, fixtures, verify, and each CTO-WORK issue's `Validator:` line.
-// Every task is a CustomExecution whose Pseudoterminal calls the core directly (one runner
-// path) and streams progress; closing the terminal cancels the work.
-import { spawn } from "node:child_process";
+// Task type `cto`: validate, run, fixtures, verify, each CTO-WORK issue's `Validator:` line, and
+// `done` (an issue's validator run and recorded as its signed done record). Every task is a
+// CustomExecution whose Pseudoterminal calls the core directly (one runner path) and streams
+// progress; closing the terminal cancels the work. A Validator: line is shown to the person and
+// runs only after they confirm — as an argv, never through a shell, in the harness's sandbox.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { validateWorkspace } from "../../core";
 import { rmSync } from "node:fs";
-import { createSandboxRepo, describeSignature } from "../../harness";
+import { DONE_DIR, isChecked, showArgv, validateWorkspace, validatorCommand, type CtoWorkspace } from "../../core";
+import { createSandboxRepo, describeSignature, DoneError, prepareDone, recheckDone, recordDone, runFailure, runValidator, type IsolationRequest, type ValidatorRun } from "../../harness";
 import { validateOptions } from "../config";
 import type { PlanningModel } from "../model";
 import { describeOutcome, type HarnessService } from "./service";
@@ -14,7 +15,7 @@ import { describeOutcome, type HarnessService } from "./service";
 export const TASK_TYPE = "cto";
 
 export interface CtoTaskDefinition extends vscode.TaskDefinition {
-  command: "validate" | "run" | "fixtures" | "verify" | "validator";
+  command: "validate" | "run" | "fixtures" | "verify" | "validator" | "done";
   engine?: string;
   task?: string;
   bundle?: string;
@@ -22,6 +23,8 @@ export interface CtoTaskDefinition extends vscode.TaskDefinition {
   issue?: string;
   /** run: make a throwaway repo from the task's repo first (cto sandbox-repo create), run on it, delete it. */
   sandboxRepo?: boolean;
+  /** done: re-run the recorded validator instead of recording (`cto done --recheck`). */
+  recheck?: boolean;
 }
 
 type Work = (write: (line: string) => void, signal: AbortSignal) => Promise<number>;
@@ -57,6 +60,9 @@ class WorkTerminal implements vscode.Pseudoterminal {
 }
 
 export class CtoTaskProvider implements vscode.TaskProvider {
+  /** Called after a `done` task wrote (or failed to write) a record: the records are read again. */
+  onDoneRecorded: ((ws: CtoWorkspace) => void) | undefined;
+
   constructor(
     private readonly model: PlanningModel,
     private readonly harness: HarnessService,
@@ -68,7 +74,9 @@ export class CtoTaskProvider implements vscode.TaskProvider {
     for (const ws of this.model.workspaces()) {
       for (const doc of ws.planningDocs()) {
         for (const issue of doc.issues) {
-          if (issue.fields.some((f) => f.key.toLowerCase() === "validator" && f.value.trim())) tasks.push(this.make({ type: TASK_TYPE, command: "validator", issue: issue.id }));
+          if (!issue.fields.some((f) => f.key.toLowerCase() === "validator" && f.value.trim())) continue;
+          tasks.push(this.make({ type: TASK_TYPE, command: "validator", issue: issue.id }));
+          if (isChecked(ws, issue.id)) tasks.push(this.make({ type: TASK_TYPE, command: "done", issue: issue.id }));
         }
       }
     }
@@ -137,6 +145,8 @@ export class CtoTaskProvider implements vscode.TaskProvider {
         }
         case "validator":
           return this.runValidator(def.issue ?? "", write, signal);
+        case "done":
+          return this.runDone(def.issue ?? "", def.recheck === true, write, signal);
       }
     };
   }
@@ -159,45 +169,104 @@ export class CtoTaskProvider implements vscode.TaskProvider {
     return errors > 0 ? 1 : 0;
   }
 
-  /** An issue's `Validator:` command: shown to the person first, then run without a shell. */
+  /** The workspace that defines the issue (several defining it is a refusal, not a guess). */
+  private issueWorkspace(id: string): CtoWorkspace {
+    const list = this.model.workspaces().filter((ws) => ws.definitions(id).length > 0);
+    if (list.length === 0) throw new Error(`${id} is defined in no planning doc of this workspace`);
+    if (list.length > 1) throw new Error(`${id} is defined in ${list.length} CTO workspaces (${list.map((w) => w.root).join(", ")})`);
+    return list[0]!;
+  }
+
+  /** A located refusal, written like the CLI writes it. */
+  private refused(e: unknown, write: (line: string) => void): number {
+    if (!(e instanceof DoneError)) throw e;
+    const where = e.location ? `${vscode.workspace.asRelativePath(e.location.file)}:${e.location.line}:${e.location.column}: ` : "";
+    write(`${where}error: ${e.message}`);
+    void vscode.window.showErrorMessage(`CTO: ${e.message}`);
+    return e.exitCode;
+  }
+
+  /** Asks the person before a Validator: line runs; the argv is what they see, exactly. */
+  private async confirm(title: string, argv: string[], ws: CtoWorkspace, what: string, action: string): Promise<boolean> {
+    const ok = await vscode.window.showWarningMessage(
+      title,
+      {
+        modal: true,
+        detail: `${showArgv(argv)}\n\nin ${ws.root}\n\nThis is the command written on the issue's Validator: line. It runs without a shell, in a disposable sandbox copy of the committed tree (no network, an empty home, unprivileged). ${what}`,
+      },
+      action,
+    );
+    return ok === action;
+  }
+
+  private isolation(): IsolationRequest {
+    return (vscode.workspace.getConfiguration("cto").get<string>("harness.isolation") ?? "auto") as IsolationRequest;
+  }
+
+  /** An issue's `Validator:` command, shown first, then run in the sandbox on the committed tree; no record. */
   private async runValidator(id: string, write: (line: string) => void, signal: AbortSignal): Promise<number> {
-    for (const ws of this.model.workspaces()) {
-      const def = ws.definitions(id)[0];
-      const field = def?.issue.fields.find((f) => f.key.toLowerCase() === "validator");
-      if (!def || !field) continue;
-      const argv = splitCommand(field.value.replace(/`/g, ""));
-      if (argv.length === 0) throw new Error(`${id} has an empty Validator: line`);
-      const shown = argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ");
-      const ok = await vscode.window.showWarningMessage(
-        `Run the validator of ${id}?`,
-        { modal: true, detail: `${shown}\n\nin ${ws.root}\n\nThis is the command written on the issue's Validator: line; it runs without a shell.` },
-        "Run",
-      );
-      if (ok !== "Run") {
-        write("Not run: the command was not confirmed.");
-        return 1;
-      }
-      write(`$ ${shown}`);
-      return new Promise<number>((resolve) => {
-        const child = spawn(argv[0], argv.slice(1), { cwd: ws.root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-        const kill = () => {
-          try {
-            if (child.pid) process.kill(-child.pid, "SIGTERM");
-          } catch {
-            /* already gone */
-          }
-        };
-        signal.addEventListener("abort", kill);
-        child.stdout.on("data", (b: Buffer) => write(b.toString().trimEnd()));
-        child.stderr.on("data", (b: Buffer) => write(b.toString().trimEnd()));
-        child.on("error", (e) => {
-          write(`cannot run ${argv[0]}: ${e.message}`);
-          resolve(127);
-        });
-        child.on("close", (code) => resolve(code ?? 1));
-      });
+    const ws = this.issueWorkspace(id);
+    const def = ws.definitions(id)[0]!;
+    const cmd = validatorCommand(def.issue);
+    if ("problem" in cmd) return this.refused(new DoneError(cmd.problem.message, 2, { file: path.join(ws.root, def.doc), line: cmd.problem.range.line, column: cmd.problem.range.column }), write);
+    if (!(await this.confirm(`Run the validator of ${id}?`, cmd.argv, ws, "Nothing is recorded.", "Run"))) {
+      write("Not run: the command was not confirmed.");
+      return 1;
     }
-    throw new Error(`${id} has no Validator: line in this workspace`);
+    write(`$ ${showArgv(cmd.argv)}`);
+    let r: ValidatorRun;
+    try {
+      r = await runValidator({ wsRoot: ws.root, argv: cmd.argv, isolation: this.isolation(), signal, onStdoutLine: write });
+    } catch (e) {
+      return this.refused(e, write);
+    }
+    this.summarize(r, write);
+    if (r.repo.dirty.length > 0) write(`note: ${r.repo.dirty.length} uncommitted change(s) were not in the sandbox: it holds the committed tree${r.repo.head ? ` (${r.repo.head.slice(0, 12)})` : ""}`);
+    return r.exitCode ?? 1;
+  }
+
+  /** `cto done` in the editor: saved doc, confirmed command, then the run and the signed record. */
+  private async runDone(id: string, recheck: boolean, write: (line: string) => void, signal: AbortSignal): Promise<number> {
+    const ws = this.issueWorkspace(id);
+    const def = ws.definitions(id)[0]!;
+    const docUri = this.model.uriOf(ws, def.doc);
+    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === docUri.toString() && d.isDirty)) {
+      write(`Refused: ${def.doc} has unsaved changes. Save and commit it: a done record is made on the committed tree.`);
+      return 4;
+    }
+    let argv: string[];
+    try {
+      argv = prepareDone(ws, id).argv;
+    } catch (e) {
+      return this.refused(e, write);
+    }
+    const what = recheck
+      ? `It is compared with the done record ${DONE_DIR}/${id}.json, and the result is signed into ${DONE_DIR}/${id}.recheck.json.`
+      : `If it exits 0 on a clean worktree, a signed done record is written to ${DONE_DIR}/${id}.json.`;
+    if (!(await this.confirm(recheck ? `Re-run the validator of ${id} against its done record?` : `Run the validator of ${id} and record ${id} as done?`, argv, ws, what, recheck ? "Re-run" : "Run and Record"))) {
+      write("Not run: the command was not confirmed.");
+      return 1;
+    }
+    write(`$ ${showArgv(argv)}`);
+    try {
+      const common = { ws, id, isolation: this.isolation(), signal, onStdoutLine: write };
+      const o = recheck ? await recheckDone({ ...common, trust: this.harness.trustFor(ws) }) : await recordDone(common);
+      if (o.run) this.summarize(o.run, write);
+      write(o.message);
+      if (o.exitCode === 0) void vscode.window.showInformationMessage(`CTO: ${o.message}`);
+      else void vscode.window.showErrorMessage(`CTO: ${o.message}`);
+      return o.exitCode;
+    } catch (e) {
+      return this.refused(e, write);
+    } finally {
+      this.onDoneRecorded?.(ws);
+    }
+  }
+
+  private summarize(r: ValidatorRun, write: (line: string) => void): void {
+    if (r.stderr.text.trim()) write(r.stderr.text.trimEnd());
+    const failure = runFailure(r);
+    write(`${failure ?? "exit 0"} · ${r.durationMs} ms · isolation ${r.isolation}${r.isolationNote ? ` (${r.isolationNote})` : ""} · stdout sha256 ${r.stdout.sha256.slice(0, 16)}…`);
   }
 
   private resolvePath(p: string): string {
@@ -225,13 +294,7 @@ function taskName(def: CtoTaskDefinition): string {
       return def.bundle ? `verify ${path.basename(def.bundle)}` : "verify latest bundle";
     case "validator":
       return `${def.issue} validator`;
+    case "done":
+      return def.recheck ? `${def.issue} done: recheck` : `${def.issue} done`;
   }
-}
-
-/** Splits a command line into argv with simple quoting rules (no expansion, no shell). */
-export function splitCommand(line: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? m[3]));
-  return out;
 }

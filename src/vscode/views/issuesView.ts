@@ -2,7 +2,7 @@
 // checkboxes that edit the doc, allowed files and validator as children, error markers from
 // the validator, a badge counting ready issues, and reveal-from-editor.
 import * as vscode from "vscode";
-import { buildIssueTree, type CtoWorkspace, type IssueNode, type IssueTree, type TreeMode } from "../../core";
+import { buildIssueTree, stateLabel, type CtoWorkspace, type IssueNode, type IssueTree, type TreeMode } from "../../core";
 import { toRange } from "../convert";
 import type { DiagnosticsFeature } from "../diagnostics";
 import type { PlanningModel } from "../model";
@@ -18,6 +18,8 @@ type Element =
 
 const STATE_ICON = {
   done: new vscode.ThemeIcon("pass-filled", new vscode.ThemeColor("testing.iconPassed")),
+  // Every box ticked, no done record that holds: a claim, not yet evidence.
+  checked: new vscode.ThemeIcon("pass", new vscode.ThemeColor("editorWarning.foreground")),
   ready: new vscode.ThemeIcon("circle-large-outline", new vscode.ThemeColor("charts.blue")),
   blocked: new vscode.ThemeIcon("lock", new vscode.ThemeColor("disabledForeground")),
 };
@@ -148,7 +150,7 @@ export class IssuesView implements vscode.TreeDataProvider<Element>, vscode.Disp
     const parts: string[] = [];
     if (node.cycle) parts.push("↻ cycle");
     else if (node.repeat) parts.push("↑ repeat");
-    parts.push(s.state === "blocked" && s.openBlockers.length ? `blocked by ${s.openBlockers.map(short).join(", ")}` : s.state);
+    parts.push(s.state === "blocked" && s.openBlockers.length ? `blocked by ${s.openBlockers.map(short).join(", ")}` : stateLabel(s.state));
     if (s.criteriaTotal) parts.push(`${s.criteriaDone}/${s.criteriaTotal}`);
     if (s.type) parts.push(s.type);
     if (!s.doc) parts.push("WORKBOARD.yaml only");
@@ -160,6 +162,9 @@ export class IssuesView implements vscode.TreeDataProvider<Element>, vscode.Disp
     const what = s.issue?.fields.find((f) => f.key.toLowerCase() === "what to build")?.value;
     const tip = new vscode.MarkdownString(`**${node.id}** — ${s.title}\n\n${what ?? (s.doc ? "" : "Known only from WORKBOARD.yaml.")}`);
     if (errors.length) tip.appendMarkdown(`\n\n**Validator:** ${errors.map((e) => e.message).join("; ")}`);
+    const ev = s.evidence;
+    if (ev?.state === "evidenced" && ev.record) tip.appendMarkdown(`\n\n**Done:** evidenced by ${ev.file} (commit \`${ev.record.commit.slice(0, 12)}\`, signed by ${ev.record.signer}${ev.record.recheck ? `, re-checked ${ev.record.recheck.at.slice(0, 10)}` : ""})`);
+    else if (ev?.reason) tip.appendMarkdown(`\n\n**Checked, not evidenced:** ${ev.reason}`);
     item.tooltip = tip;
     const target = s.doc && s.issue ? { uri: this.model.uriOf(ws, s.doc), range: toRange(s.issue.headingRange) } : this.workboardLocation(ws, node.id);
     if (target) item.command = openCommand(target.uri, target.range);
@@ -176,6 +181,12 @@ export class IssuesView implements vscode.TreeDataProvider<Element>, vscode.Disp
     if (allowed) out.push({ kind: "detail", ws: el.ws, id: el.node.id, label: "Allowed files", description: allowed.value, icon: "files", parentEl: el, docLine: allowed.keyRange.line });
     const validator = field("validator");
     if (validator) out.push({ kind: "detail", ws: el.ws, id: el.node.id, label: "Validator", description: validator.value.replace(/`/g, ""), icon: "terminal", parentEl: el, docLine: validator.keyRange.line });
+    const ev = el.node.status.evidence;
+    if (ev) {
+      const line = field("done evidence")?.keyRange.line ?? issue.headingRange.line;
+      const description = ev.state === "evidenced" && ev.record ? `${ev.file} · commit ${ev.record.commit.slice(0, 12)} · signed by ${ev.record.signer}` : `not evidenced: ${ev.reason ?? ""}`;
+      out.push({ kind: "detail", ws: el.ws, id: el.node.id, label: "Done record", description, icon: ev.state === "evidenced" ? "verified-filled" : "unverified", parentEl: el, docLine: line });
+    }
     return out;
   }
 

@@ -46,7 +46,7 @@ describe(".cto/config.yaml", () => {
     ].join("\n");
     assert.deepEqual(problemsOf(text), [
       "2:20 severity of 'authority-drift' must be error, warning, info or off",
-      "3:3 unknown rule 'no-such-rule' (rules: required-artifact, promotion-status, local-disclaimer, authority-drift, workboard-entry, stale-review, frontmatter, issue-structure, dependency, readiness-claim, record-structure, suppression, unused-suppression)",
+      "3:3 unknown rule 'no-such-rule' (rules: required-artifact, promotion-status, local-disclaimer, authority-drift, workboard-entry, stale-review, frontmatter, issue-structure, dependency, readiness-claim, record-structure, done-evidence, suppression, unused-suppression)",
       "4:3 'config' reports problems in this file itself; it is always an error",
       "5:19 maxReviewAgeDays must be a whole number of days (0 or more)",
       "6:20 candidate name 'deep coder' must be one word of letters a-z and digits",
@@ -126,7 +126,7 @@ describe(".cto/config.yaml", () => {
     ws.setConfig("candidates: [nova]\n");
     const found = byRule(findings(ws), "authority-drift");
     assert.equal(found.length, 1);
-    assert.match(found[0].message, /Nova is the default/);
+    assert.match(found[0].message, /claims Nova has default status/);
     // Also through .cto/lexicon.yaml's `candidates`, and the config adds to it.
     ws.setConfig(undefined);
     ws.setLexicon("candidates: [orca]\n");

@@ -58,8 +58,12 @@ describe("fixture workspace", () => {
     const rel = ".sot/03-PROTOCOLS/CTO-CASE-CANDIDATE-BACKEND-PRD.md";
     ws.setDoc(rel, ws.docs.get(rel)!.text + "\nFrom now on Case is our blessed backend.\n");
     const found = validateWorkspace(ws, options()).get(rel)!.filter((f) => f.rule === "authority-drift");
-    assert.equal(found.length, 1, "the built-in lexicon alone knows no 'blessed'");
+    assert.equal(found.length, 1);
+    // the workspace's own claim wins: its message and its replacement fix
+    assert.match(found[0].message, /^"Blessed" claims default status/);
+    assert.ok(found[0].fixes?.some((f) => f.edits[0].newText === "candidate backend"), JSON.stringify(found[0].fixes));
     ws.setLexicon(undefined);
-    assert.equal(validateWorkspace(ws, options()).get(rel)!.filter((f) => f.rule === "authority-drift").length, 0);
+    const builtIn = validateWorkspace(ws, options()).get(rel)!.filter((f) => f.rule === "authority-drift");
+    assert.ok(builtIn.every((f) => !/^"Blessed"/.test(f.message)), "without the workspace lexicon its claim is gone");
   });
 });

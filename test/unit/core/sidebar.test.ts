@@ -7,7 +7,7 @@ import { runValidate } from "../../../src/cli/commands/validate";
 import { CtoWorkspace } from "../../../src/core/workspace";
 import { discoverWorkspaces, loadWorkspace } from "../../../src/core/load";
 import { nodeFs } from "../../../src/core/nodeFs";
-import { DISCLAIMER, fm, FIXTURES, issue, options, validFiles, workspace } from "../helpers";
+import { DISCLAIMER, fm, FIXTURES, issue, matchingDoneView, options, validFiles, workspace } from "../helpers";
 
 const loadFixture = async (): Promise<CtoWorkspace> => loadWorkspace((await discoverWorkspaces(path.join(FIXTURES, "workspace"), nodeFs))[0], nodeFs);
 const record = (type: string, body: string) => parseDoc("r.md", `${fm({ name: "r", record_type: type })}\n# Record\n\n${DISCLAIMER}\n\n${body}`);
@@ -84,6 +84,7 @@ describe("issue tree of the fixture workspace (the seed's real edges)", () => {
 
   it("keeps readiness current when an edit finishes an issue, without a graph change", async () => {
     const ws = await loadFixture();
+    ws.setDoneRecords(new Map());
     assert.deepEqual(buildIssueTree(ws, "tree").ready, ["CTO-WORK-003"]);
     const rel = ".sot/03-PROTOCOLS/CTO-CASE-CANDIDATE-BACKEND-ISSUES.md";
     const doc = ws.docs.get(rel)!;
@@ -93,6 +94,11 @@ describe("issue tree of the fixture workspace (the seed's real edges)", () => {
     const graph = ws.graph();
     ws.setDoc(rel, lines.join("\n"));
     assert.equal(ws.graph(), graph, "no ID or blocker changed");
+    // Checked is not done (CONTRACT §5): nothing is ready until a done record holds for 003.
+    assert.equal(buildIssueTree(ws, "tree").firstOf.get("CTO-WORK-003")!.status.state, "checked");
+    assert.deepEqual(buildIssueTree(ws, "tree").ready, []);
+    ws.setDoneRecords(new Map([["CTO-WORK-003", matchingDoneView(ws, "CTO-WORK-003")]]));
+    assert.equal(buildIssueTree(ws, "tree").firstOf.get("CTO-WORK-003")!.status.state, "done");
     assert.deepEqual(buildIssueTree(ws, "tree").ready, ["CTO-WORK-004", "CTO-WORK-005"]);
     ws.setDoc(rel, doc.text);
     assert.deepEqual(buildIssueTree(ws, "tree").ready, ["CTO-WORK-003"]);
