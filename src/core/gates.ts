@@ -6,7 +6,10 @@
 //                        self_approval are each reproduced by a fresh, verified bundle (signed by
 //                        a trusted key; a gated engine's with OS isolation — unusableReason);
 //   artificial-fixture:  the matrix validates and every one of its rows is reproduced so;
-//   later gates:         name the runs they need (not recorded yet, so never passed).
+//   later gates:         name the runs they need (not recorded yet, so never passed);
+//   candidate-default:   the newest signed comparison over its task set, every bundle it names
+//                        re-verified, judged by the rule its record states (comparison.ts).
+import { candidateDefaultConditions, type ComparisonEvidence, type ComparisonTable } from "./comparison";
 import type { PlanningDoc } from "./model";
 import {
   GATE_IDS,
@@ -19,6 +22,7 @@ import {
   type GateRecord,
   type MatrixRow,
 } from "./records";
+import { taskSetsFor } from "./taskSets";
 import type { Range } from "./types";
 import type { CtoWorkspace } from "./workspace";
 
@@ -67,6 +71,14 @@ export interface GateState {
   /** What evidence it lacks (the failed conditions). */
   lacks: string[];
   record?: { file: string; range: Range; promotionCondition?: string };
+  /** candidate-default: the engine × task table of the comparison it was judged on. */
+  comparison?: ComparisonTable;
+}
+
+/** Evidence besides the bundles, read (and re-verified) by the harness. */
+export interface GateInputs {
+  /** Comparison folders (harness readComparisons), for candidate-default. */
+  comparisons?: ComparisonEvidence[];
 }
 
 interface Records {
@@ -121,15 +133,13 @@ const usable = (b: EvidenceBundle) => unusableReason(b) === undefined;
 const GATING_BLOCKERS = ["engine_not_enabled", "not_eligible", "self_approval"];
 /** Matrix row names compare trimmed, case- and whitespace-insensitively. */
 const rowKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
-const COMPARED = ["case", "fake", "codex", "pi"];
-
-export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): GateState[] {
+export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inputs: GateInputs = {}): GateState[] {
   const rec = readRecords(ws);
+  let comparisonTable: ComparisonTable | undefined;
   const docLink = (doc: PlanningDoc | undefined, range?: Range) => (doc ? { link: { file: doc.path, ...(range ? { range } : {}) } } : {});
   const recordCondition = (name: string, r: { doc: PlanningDoc; ok: boolean } | undefined): GateCondition =>
     r ? { ok: r.ok, text: r.ok ? `${name} validates` : `${name} has problems (see the validator)`, ...docLink(r.doc) } : { ok: false, text: `no ${name} in this workspace` };
 
-  const good = evidence.filter(usable);
   /** A matrix row reproduced: a fresh, verified bundle of that row's fixture whose outcome matches the doc's row. */
   const rowCondition = (row: MatrixRow, doc: PlanningDoc): GateCondition => {
     const mine = evidence.filter((b) => b.fixture !== undefined && rowKey(b.fixture) === rowKey(row.fixture));
@@ -176,15 +186,10 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
       case "owned-noncritical-repo":
         return [{ ok: false, text: `needs fresh, verified, signed pass bundles of case (cto run --engine case --enable-gated case) for every task of the ${id} task set (no task set is recorded yet)` }];
       case "candidate-default": {
-        const out: GateCondition[] = [];
-        for (const engine of COMPARED) {
-          const has = good.some((x) => x.engine === engine && !x.fixture);
-          out.push({ ok: has, text: has ? `${engine}: fresh, verified, signed bundles on the compared tasks` : `needs fresh, verified, signed ${engine} bundles on the same tasks` });
-        }
-        // `cto compare` writes comparison.json/.md; reading it back as evidence is not built yet
-        // (docs/harness.md says what that needs), so this condition cannot hold today.
-        out.push({ ok: false, text: "needs a side-by-side comparison report of case against fake, codex and pi on the same tasks, on fresh, verified bundles (cto compare)" });
-        return out;
+        const gate = rec.gates?.list.find((g) => g.id === "candidate-default");
+        const r = candidateDefaultConditions({ root: ws.root, ...(gate ? { gate } : {}), ...(rec.gates ? { gateDoc: rec.gates.doc.path } : {}), sets: taskSetsFor(ws, "candidate-default"), comparisons: inputs.comparisons ?? [] });
+        comparisonTable = r.table;
+        return r.conditions;
       }
     }
   };
@@ -212,6 +217,7 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
       ...(record && rec.gates
         ? { record: { file: rec.gates.doc.path, range: record.section.titleRange, ...(record.fields["Promotion condition"] ? { promotionCondition: record.fields["Promotion condition"].value } : {}) } }
         : {}),
+      ...(id === "candidate-default" && comparisonTable ? { comparison: comparisonTable } : {}),
     });
     if (!passed) blocked = true;
   }

@@ -13,5 +13,20 @@ export { todayUtc, isValidDate } from "./rules/dates";
 export type { FsLike, EntryType } from "./fs";
 export { nodeFs } from "./nodeFs";
 export { buildIssueTree, type IssueNode, type IssueTree, type TreeMode } from "./issueTree";
-export { evaluateGates, currentGate, unusableReason, type EvidenceBundle, type GateState, type GateCondition, type GateStateName } from "./gates";
+export { evaluateGates, currentGate, unusableReason, type EvidenceBundle, type GateState, type GateCondition, type GateStateName, type GateInputs } from "./gates";
+export {
+  candidateDefaultConditions,
+  applyRule,
+  comparisonRuleOf,
+  COMPARED_ENGINES,
+  CANDIDATE_ENGINE,
+  INCUMBENT_ENGINES,
+  COMPARISON_RULES,
+  RULE_FIELD,
+  type ComparisonEvidence,
+  type ComparisonCellEvidence,
+  type ComparisonTable,
+  type ComparisonRuleId,
+} from "./comparison";
+export { parseTaskSet, taskSetsFor, taskSetGate, type TaskSet, type TaskSetTask } from "./taskSets";
 export * from "./records";

@@ -15,11 +15,16 @@ export const PREDICATE_TYPE = "https://cto-workbench.dev/report/v1";
 export const PAYLOAD_TYPE = "application/vnd.in-toto+json";
 const MAX_SIGNATURES = 16;
 
-export interface Statement {
+/** An in-toto Statement v1; the bundle's is `Statement` (predicate: the report). */
+export interface SignedStatement<P = unknown> {
   _type: typeof STATEMENT_TYPE;
   subject: { name: string; digest: { sha256: string } }[];
+  predicateType: string;
+  predicate: P;
+}
+
+export interface Statement extends SignedStatement<Report> {
   predicateType: typeof PREDICATE_TYPE;
-  predicate: Report;
 }
 
 export interface Envelope {
@@ -46,7 +51,8 @@ export function buildStatement(subjects: Record<string, string>, report: Report)
   };
 }
 
-export function signStatement(statement: Statement, key: SigningKey): string {
+/** Every signed record (bundles, comparisons, …) goes through here: one DSSE scheme, one key. */
+export function signStatement(statement: SignedStatement, key: SigningKey): string {
   const payload = Buffer.from(JSON.stringify(statement), "utf8");
   const sig = sign(null, pae(PAYLOAD_TYPE, payload), key.privateKey);
   const env: Envelope = { payloadType: PAYLOAD_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: key.keyid, sig: sig.toString("base64") }] };
@@ -93,6 +99,11 @@ export interface SignatureCheck {
   statement?: Statement;
 }
 
+/** The same check for a statement of another predicate type (a comparison, a review, …). */
+export interface StatementCheck<P = unknown> extends Omit<SignatureCheck, "statement"> {
+  statement?: SignedStatement<P>;
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** Strict standard base64 (Buffer.from ignores characters it does not know). */
@@ -105,8 +116,11 @@ function fromBase64(s: unknown): Buffer | undefined {
 /**
  * Checks an envelope against the trusted keys. "bad": malformed, or a signature that names a
  * trusted key and does not verify with it; "untrusted": no signature verifies with a trusted key.
+ * `predicateType` is the kind of statement expected (default: a bundle's report).
  */
-export function checkEnvelope(text: string, trust: TrustStore): SignatureCheck {
+export function checkEnvelope(text: string, trust: TrustStore): SignatureCheck;
+export function checkEnvelope<P = unknown>(text: string, trust: TrustStore, predicateType: string): StatementCheck<P>;
+export function checkEnvelope(text: string, trust: TrustStore, predicateType: string = PREDICATE_TYPE): StatementCheck {
   const bad = (problem: string, keyid: string | null = null): SignatureCheck => ({ state: "bad", keyid, name: null, sources: [], problems: [problem] });
   let env: unknown;
   try {
@@ -143,14 +157,14 @@ export function checkEnvelope(text: string, trust: TrustStore): SignatureCheck {
   } catch (e) {
     return { ...bad(`the signed statement does not parse: ${(e as Error).message}`, good.keyid), name: good.name };
   }
-  return { state: "trusted", ...good, problems: statementShape(statement), statement: statement as Statement };
+  return { state: "trusted", ...good, problems: statementShape(statement, predicateType), statement: statement as SignedStatement };
 }
 
-function statementShape(s: unknown): string[] {
+function statementShape(s: unknown, predicateType: string): string[] {
   if (!isObj(s)) return ["the signed statement is not a JSON object"];
   const out: string[] = [];
   if (s._type !== STATEMENT_TYPE) out.push(`the signed statement's _type is not ${STATEMENT_TYPE}`);
-  if (s.predicateType !== PREDICATE_TYPE) out.push(`the signed statement's predicateType is not ${PREDICATE_TYPE}`);
+  if (s.predicateType !== predicateType) out.push(`the signed statement's predicateType is not ${predicateType}`);
   if (!Array.isArray(s.subject) || s.subject.some((x) => !isObj(x) || typeof x.name !== "string" || !isObj(x.digest) || typeof x.digest.sha256 !== "string")) out.push("the signed statement's subjects are malformed");
   if (!isObj(s.predicate)) out.push("the signed statement has no predicate");
   return out;

@@ -52,14 +52,23 @@ export {
   type Observed,
 } from "./matrix";
 export { readEvidence, scanEvidence, type EvidenceEntry, type ReadEvidenceOptions, type ScannedBundle } from "./evidence";
+export { compareEngines, runShard, prepareSet, taskRef, CompareUsageError, CompareError, DEFAULT_COMPARE_ENGINES, SHARD_FILE, SHARD_SCHEMA, type CompareOptions, type ShardRecord } from "./compare";
 export {
-  compareEngines,
-  renderComparisonMd,
-  CompareUsageError,
+  checkComparison,
+  comparisonFolders,
+  writeComparison,
+  bundleDigest,
   COMPARISON_SCHEMA,
+  COMPARISON_PREDICATE_TYPE,
+  COMPARISON_FILES,
   UNAVAILABLE_BLOCKERS,
-  type CompareOptions,
   type Comparison,
   type ComparisonCell,
+  type ComparisonTask,
+  type ComparisonCheck,
   type EngineSummary,
-} from "./compare";
+} from "./comparisonFile";
+export { renderComparisonMd } from "./comparisonMd";
+export { mergeShards, type MergeOptions, type MergeResult } from "./merge";
+export { readComparisons, type ReadComparisonsOptions } from "./comparisonEvidence";
+export { parseShard, formatShard, assignShards, cellsOfShard, ShardSpecError, MAX_SHARDS, type Shard } from "./shard";
