@@ -36,7 +36,7 @@ export const caseEngine: EngineAdapter = {
     const before = new Set(listLogs(eventsDir));
     return {
       launch: {
-        argv: [...caseEngine.command(ctx.task, ctx.env), "run", "--task", taskJson, "--mode", "unattended"],
+        argv: [...ctx.command, "run", "--task", taskJson, "--mode", "unattended"],
         env: { ...ctx.env },
         stdin: "ignore",
         network: ctx.options.network !== false, // its agents are pi sessions talking to a model provider

@@ -22,7 +22,7 @@ export const codexEngine: EngineAdapter = {
   versionArgs: ["--version"],
   start(ctx) {
     const norm = createCodexNormalizer(ctx.sink);
-    const cmd = codexEngine.command(ctx.task, ctx.env);
+    const cmd = ctx.command;
     const sandboxMode = typeof ctx.options.sandbox === "string" ? ctx.options.sandbox : "workspace-write";
     return {
       launch: {

@@ -22,7 +22,7 @@ export const piEngine: EngineAdapter = {
     const norm = createPiNormalizer(ctx.sink);
     return {
       launch: {
-        argv: [...piEngine.command(ctx.task, ctx.env), "--mode", "json", "-p", ctx.task.prompt],
+        argv: [...ctx.command, "--mode", "json", "-p", ctx.task.prompt],
         env: { ...ctx.env },
         stdin: "ignore",
         network: ctx.options.network !== false,
