@@ -4,8 +4,8 @@
 // bundle it names (harness/comparisonEvidence.ts); this module only judges those facts, so every
 // condition can be tested alone on plain data.
 import { unusableReason, type EvidenceBundle, type GateCondition } from "./gates";
-import { findField, plain, type GateRecord, type Problem } from "./records";
-import type { TaskSet } from "./taskSets";
+import { comparisonRuleOf, findField, RULE_FIELD, type ComparisonRuleId, type GateRecord } from "./records";
+import type { ComparisonSet } from "./comparisonSet";
 import type { Range } from "./types";
 
 /** The engines a candidate-default comparison must hold: the candidate, the baseline and the incumbents. */
@@ -15,10 +15,6 @@ export const CANDIDATE_ENGINE = "case";
 export const INCUMBENT_ENGINES = ["codex", "pi"] as const;
 /** Blockers that mean the engine could not be compared (it never ran). */
 export const UNCOMPARABLE_BLOCKERS = ["provider_unavailable", "engine_not_enabled", "not_eligible"] as const;
-/** The comparison rules a gate record may state (`Comparison rule:`). */
-export const COMPARISON_RULES = ["pass-rate-then-blockers"] as const;
-export type ComparisonRuleId = (typeof COMPARISON_RULES)[number];
-export const RULE_FIELD = "Comparison rule";
 
 /** One cell of a comparison as read now. */
 export interface ComparisonCellEvidence {
@@ -71,18 +67,6 @@ export interface CandidateDefaultResult {
   table?: ComparisonTable;
 }
 
-/** The rule the candidate-default gate record states, or why there is none. */
-export function comparisonRuleOf(gate: GateRecord | undefined): { rule?: ComparisonRuleId; problem?: Problem } {
-  if (!gate) return {};
-  const f = findField(gate.section, RULE_FIELD);
-  if (!f || !plain(f.value)) return { problem: { message: `gate 'candidate-default' states no '${RULE_FIELD}:' (known rules: ${COMPARISON_RULES.join(", ")})`, range: gate.section.titleRange } };
-  // The rule is the value's first `code span`, else its first word; the rest may explain it.
-  const named = (/`([^`]+)`/.exec(f.value) ?? /^\s*(\S+)/.exec(f.value))![1]!.trim();
-  const v = named.toLowerCase();
-  if (!(COMPARISON_RULES as readonly string[]).includes(v)) return { problem: { message: `unknown comparison rule '${named}' (known rules: ${COMPARISON_RULES.join(", ")})`, range: f.valueRange } };
-  return { rule: v as ComparisonRuleId };
-}
-
 /** The gates' own test of a bundle (gates.ts), worded for a comparison's cell. */
 const unusable = (b: EvidenceBundle): string | undefined => {
   const why = unusableReason(b);
@@ -105,7 +89,7 @@ const list = (xs: string[], max = 6) => (xs.length <= max ? xs.join("; ") : `${x
  * recorded, and the newest signed comparison over that set — same tasks and digests, complete,
  * every bundle re-verified, every engine available — judged by the rule.
  */
-export function candidateDefaultConditions(input: { root: string; gate?: GateRecord; gateDoc?: string; sets: TaskSet[]; comparisons: ComparisonEvidence[] }): CandidateDefaultResult {
+export function candidateDefaultConditions(input: { root: string; gate?: GateRecord; gateDoc?: string; sets: ComparisonSet[]; comparisons: ComparisonEvidence[] }): CandidateDefaultResult {
   const out: GateCondition[] = [];
   const docLink = (file: string | undefined, range?: Range) => (file ? { link: { file, ...(range ? { range } : {}) } } : {});
 
@@ -126,7 +110,7 @@ export function candidateDefaultConditions(input: { root: string; gate?: GateRec
   }
 
   // The newest comparison that is evidence and names exactly the set's task files.
-  const wanted = [...set.tasks.map((t) => t.path)].sort().join("\0");
+  const wanted = [...set.tasks.map((t) => t.file)].sort().join("\0");
   const intact = input.comparisons.filter((c) => c.signature === "trusted" && c.problems.length === 0);
   const over = intact.filter((c) => [...c.tasks.map((t) => t.path)].sort().join("\0") === wanted).sort((a, b) => Date.parse(b.generatedAt ?? "") - Date.parse(a.generatedAt ?? "") || (a.path < b.path ? 1 : -1));
   const rel = (p: string) => (p.startsWith(input.root + "/") ? p.slice(input.root.length + 1) : p);

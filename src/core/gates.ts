@@ -22,7 +22,7 @@ import {
   type GateRecord,
   type MatrixRow,
 } from "./records";
-import { taskSetsFor } from "./taskSets";
+import { comparisonSetsOf } from "./comparisonSet";
 import type { Range } from "./types";
 import type { CtoWorkspace } from "./workspace";
 
@@ -187,7 +187,7 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inpu
         return [{ ok: false, text: `needs fresh, verified, signed pass bundles of case (cto run --engine case --enable-gated case) for every task of the ${id} task set (no task set is recorded yet)` }];
       case "candidate-default": {
         const gate = rec.gates?.list.find((g) => g.id === "candidate-default");
-        const r = candidateDefaultConditions({ root: ws.root, ...(gate ? { gate } : {}), ...(rec.gates ? { gateDoc: rec.gates.doc.path } : {}), sets: taskSetsFor(ws, "candidate-default"), comparisons: inputs.comparisons ?? [] });
+        const r = candidateDefaultConditions({ root: ws.root, ...(gate ? { gate } : {}), ...(rec.gates ? { gateDoc: rec.gates.doc.path } : {}), sets: comparisonSetsOf(ws), comparisons: inputs.comparisons ?? [] });
         comparisonTable = r.table;
         return r.conditions;
       }

@@ -17,16 +17,12 @@ export { evaluateGates, currentGate, unusableReason, type EvidenceBundle, type G
 export {
   candidateDefaultConditions,
   applyRule,
-  comparisonRuleOf,
   COMPARED_ENGINES,
   CANDIDATE_ENGINE,
   INCUMBENT_ENGINES,
-  COMPARISON_RULES,
-  RULE_FIELD,
   type ComparisonEvidence,
   type ComparisonCellEvidence,
   type ComparisonTable,
-  type ComparisonRuleId,
 } from "./comparison";
-export { parseTaskSet, taskSetsFor, taskSetGate, type TaskSet, type TaskSetTask } from "./taskSets";
+export { parseComparisonSet, comparisonSetsOf, COMPARISON_SET_GATE, type ComparisonSet, type ComparisonSetTask } from "./comparisonSet";
 export * from "./records";

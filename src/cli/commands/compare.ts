@@ -5,7 +5,7 @@
 // of that for a CI matrix job; or the comparison merged from the shards' bundles.
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { parseTaskSet, recordType, taskSetsFor, type CtoWorkspace } from "../../core";
+import { comparisonSetsOf, parseComparisonSet, recordType, type CtoWorkspace } from "../../core";
 import {
   CompareError,
   compareEngines,
@@ -214,14 +214,16 @@ async function chooseTasks(io: CliIo, tasks: string[] | undefined, taskSetFile: 
     const wss = await loadWorkspacesAt(workspaceRoot ?? io.cwd).catch(() => {
       throw new UsageError(`name --tasks or --task-set (no CTO workspace here to take the candidate-default task set from)\n${HELP}`);
     });
-    const sets = wss.flatMap((w) => taskSetsFor(w, "candidate-default").map((s) => ({ w, s })));
+    const sets = wss.flatMap((w) => comparisonSetsOf(w).map((s) => ({ w, s })));
     if (sets.length !== 1) throw new UsageError(sets.length === 0 ? `name --tasks or --task-set (no candidate-default task set in ${wss.map((w) => w.root).join(", ")})\n${HELP}` : `several candidate-default task sets (${sets.map((x) => path.join(x.w.root, x.s.doc.path)).join(", ")}): name one with --task-set`);
     ws = sets[0]!.w;
     doc = sets[0]!.s.doc;
   }
-  const set = parseTaskSet(doc, ws);
+  const gate = typeof doc.frontmatter.data?.gate === "string" ? doc.frontmatter.data.gate.trim() : "";
+  if (!gate) throw new UsageError(`${path.join(ws.root, doc.path)}: the task set names no 'gate:' in its frontmatter`);
+  const set = parseComparisonSet(doc, ws);
   if (set.problems.length) throw new UsageError(set.problems.map((p) => `${path.join(ws.root, doc.path)}:${p.range.line}:${p.range.column}: ${p.message}`).join("\n"));
-  return { tasks: set.tasks.map((t) => path.join(ws.root, ...t.path.split("/"))), root: ws.root, taskSet: { record: doc.path, gate: set.gate } };
+  return { tasks: set.tasks.map((t) => path.join(ws.root, ...t.file.split("/"))), root: ws.root, taskSet: { record: doc.path, gate } };
 }
 
 function cellText(c: ComparisonCell): string {

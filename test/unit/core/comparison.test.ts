@@ -19,7 +19,7 @@ const sha = (p: string) => p.replace(/\W/g, "").padEnd(64, "0").slice(0, 64);
 function ws(o: { gates?: string; set?: string | null; files?: string[] } = {}): CtoWorkspace {
   const w = new CtoWorkspace(ROOT);
   w.setDoc(GATES_REL, o.gates ?? GATES);
-  const set = o.set === undefined ? `| task | repo |\n| --- | --- |\n${TASKS.map((t) => `| \`${t}\` | \`repos/calc\` |`).join("\n")}\n` : o.set;
+  const set = o.set === undefined ? `| task | task file | repo |\n| --- | --- | --- |\n${TASKS.map((t) => `| ${path.basename(t, ".yaml")} | \`${t}\` | \`repos/calc\` |`).join("\n")}\n` : o.set;
   if (set !== null) w.setDoc("records/set.md", `${fm({ name: "set", record_type: "task-set", gate: "candidate-default" })}\n# Set\n\n${DISCLAIMER}\n\n${set}`);
   for (const f of o.files ?? TASKS) w.files.add(f);
   return w;
@@ -173,12 +173,25 @@ describe("candidate-default: the comparison rule and its conditions", () => {
     two.setDoc("records/set2.md", two.docs.get("records/set.md")!.text);
     assert.match(lacks(gate(two, [comparison()])), /2 task sets name candidate-default/);
     assert.match(lacks(gate(ws({ files: TASKS.slice(1) }), [comparison()])), /task set has problems: task file 'tasks\/a\.yaml' does not exist/);
-    assert.match(lacks(gate(ws({ set: "| task | repo |\n| --- | --- |\n| tasks/a.yaml | r |\n| ./tasks/a.yaml | r |\n| ../x.yaml | r |\n" }), [])), /'tasks\/a\.yaml' is listed twice; task file '\.\.\/x\.yaml' must be inside the workspace/);
+    assert.match(lacks(gate(ws({ set: "| task | task file | repo |\n| --- | --- | --- |\n| a | tasks/a.yaml | r |\n| a2 | ./tasks/a.yaml | r |\n| x | ../x.yaml | r |\n" }), [])), /task file 'tasks\/a\.yaml' is listed twice; task file '\.\.\/x\.yaml' must be a path inside the workspace/);
   });
 
   it("the gate record must state a known rule", () => {
     const noRule = GATES.replace(/^Comparison rule:.*\n/m, "");
     assert.match(lacks(gate(ws({ gates: noRule }), [comparison()])), /gate 'candidate-default' states no 'Comparison rule:'/);
     assert.match(lacks(gate(ws({ gates: GATES.replace(/^Comparison rule: `pass-rate-then-blockers`/m, "Comparison rule: `most-stars`") }), [comparison()])), /unknown comparison rule 'most-stars'/);
+  });
+});
+
+describe("record-structure: the candidate-default comparison rule", () => {
+  it("an unknown rule is a located error on its value; a missing one is the gate's to report, not the validator's", async () => {
+    const { validateWorkspace } = await import("../../../src/core");
+    const { options } = await import("../helpers");
+    const at = (text: string) => (validateWorkspace(ws({ gates: text }), options()).get(GATES_REL) ?? []).filter((f) => f.rule === "record-structure");
+    const bad = at(GATES.replace(/^Comparison rule: `pass-rate-then-blockers`/m, "Comparison rule: `most-stars`"));
+    const line = GATES.split("\n").findIndex((l) => l.startsWith("Comparison rule:")) + 1;
+    assert.deepEqual(bad.map((f) => [f.range.line, f.range.column, f.message]), [[line, 18, "unknown comparison rule 'most-stars' (known rules: pass-rate-then-blockers)"]]);
+    assert.deepEqual(at(GATES.replace(/^Comparison rule:.*\n/m, "")), []);
+    assert.deepEqual(at(GATES), []);
   });
 });

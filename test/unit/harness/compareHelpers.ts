@@ -63,7 +63,7 @@ export function compareWorkspace(kinds: TaskKind[] = ["pass", "tests-fail"]): Co
     return file;
   });
   const taskSet = join(root, "records", "compare-set.md");
-  writeFileSync(taskSet, `${fm("compare-set", "task-set", "gate: candidate-default\n")}# Candidate-default comparison set\n\nLocal planning SOT only. Not a Core Protocol. Not active Core authority.\n\n| task | repo |\n| --- | --- |\n${tasks.map((t) => `| \`tasks/${t.split("/").pop()}\` | \`repos/calc\` |`).join("\n")}\n`);
+  writeFileSync(taskSet, `${fm("compare-set", "task-set", "gate: candidate-default\n")}# Candidate-default comparison set\n\nLocal planning SOT only. Not a Core Protocol. Not active Core authority.\n\n| task | task file | repo |\n| --- | --- | --- |\n${tasks.map((t) => `| ${t.split("/").pop()!.replace(/\.yaml$/, "")} | \`tasks/${t.split("/").pop()}\` | \`repos/calc\` |`).join("\n")}\n`);
   // codex and pi: the stdout replayer with each engine's recorded success log.
   const bin = join(root, "bin");
   mkdirSync(bin);
