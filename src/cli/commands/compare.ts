@@ -69,30 +69,29 @@ Exit: 0 the comparison (or shard) was written, whatever the results; 1 it could 
 made (no signing key; --merge: a missing, duplicated or unverified bundle; --shard: a cell
 that could not run at all); 2 usage.`;
 
+/** The options of `cto compare` (exported for the CI workflow's test: it calls only these). */
+export const COMPARE_OPTIONS = {
+  engines: { type: "string", multiple: true },
+  tasks: { type: "string", multiple: true },
+  "task-set": { type: "string" },
+  shard: { type: "string" },
+  merge: { type: "boolean", default: false },
+  out: { type: "string" },
+  runs: { type: "string" },
+  "enable-gated": { type: "string", multiple: true },
+  records: { type: "string" },
+  "pass-env": { type: "string", multiple: true },
+  expose: { type: "string", multiple: true },
+  isolation: { type: "string" },
+  workspace: { type: "string" },
+  "trusted-keys": { type: "string", multiple: true },
+  "max-age-days": { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export default async function compare(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    args,
-    {
-      engines: { type: "string", multiple: true },
-      tasks: { type: "string", multiple: true },
-      "task-set": { type: "string" },
-      shard: { type: "string" },
-      merge: { type: "boolean", default: false },
-      out: { type: "string" },
-      runs: { type: "string" },
-      "enable-gated": { type: "string", multiple: true },
-      records: { type: "string" },
-      "pass-env": { type: "string", multiple: true },
-      expose: { type: "string", multiple: true },
-      isolation: { type: "string" },
-      workspace: { type: "string" },
-      "trusted-keys": { type: "string", multiple: true },
-      "max-age-days": { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    HELP,
-  );
+  const parsed = parseCommandArgs(args, COMPARE_OPTIONS, HELP);
   const v = parsed.values;
   if (v.help) {
     io.out(HELP);
