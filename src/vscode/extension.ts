@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
     const diagnostics = new DiagnosticsFeature(model, log);
     const issues = new IssuesView(model, diagnostics, context.workspaceState);
     const harness = new HarnessService(context, model, log);
-    const gates = new GatesView(model, vscode.Uri.joinPath(context.extensionUri, "media"), (ws) => harness.evidenceOf(ws));
+    const gates = new GatesView(model, vscode.Uri.joinPath(context.extensionUri, "media"), (ws) => harness.evidenceOf(ws), (ws) => harness.comparisonsOf(ws));
     const runs = new RunsView(model, harness);
     const tests = new FixtureTests(harness);
     const tasks = new CtoTaskProvider(model, harness);

@@ -3,10 +3,11 @@
 // path the CLI and the tests take.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { recordType, type CtoWorkspace } from "../../core";
+import { recordType, type ComparisonEvidence, type CtoWorkspace } from "../../core";
 import {
   loadTrustStore,
   matrixFromDocs,
+  readComparisons,
   readEvidence,
   runFixtures,
   runTask,
@@ -27,6 +28,7 @@ const CONSENT_KEY = "cto.harness.gatedConsent";
 
 export class HarnessService implements vscode.Disposable {
   private readonly evidence = new Map<string, EvidenceEntry[]>();
+  private readonly comparisons = new Map<string, ComparisonEvidence[]>();
   private readonly changed = new vscode.EventEmitter<CtoWorkspace | undefined>();
   /** Fires when a workspace's evidence was re-read. */
   readonly onDidChangeEvidence = this.changed.event;
@@ -39,6 +41,9 @@ export class HarnessService implements vscode.Disposable {
     private readonly log: Log,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher("**/.cto/runs/*/report.json");
+    // A comparison is complete once its attestation is written (last); task files decide whether it is current.
+    const comparisons = vscode.workspace.createFileSystemWatcher("**/.cto/compare/*/attestation.json");
+    const taskFiles = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}", true, false, true);
     const later = () => {
       clearTimeout(this.refreshTimer);
       this.refreshTimer = setTimeout(() => void this.refreshEvidence(), 300);
@@ -48,6 +53,14 @@ export class HarnessService implements vscode.Disposable {
       watcher.onDidCreate(later),
       watcher.onDidChange(later),
       watcher.onDidDelete(later),
+      comparisons,
+      comparisons.onDidCreate(later),
+      comparisons.onDidChange(later),
+      comparisons.onDidDelete(later),
+      taskFiles,
+      taskFiles.onDidChange((uri) => {
+        if (this.isComparedTask(uri.fsPath)) later();
+      }),
       // Typing in a planning doc changes no bundle: only an edit to the matrix doc (whose rows
       // decide which bundles match) calls for re-reading the evidence.
       model.onDidChange((c) => {
@@ -176,11 +189,24 @@ export class HarnessService implements vscode.Disposable {
     return this.evidence.get(ws.root) ?? [];
   }
 
+  /** The workspace's comparisons (.cto/compare), each bundle of the deciding one verified at the last refresh. */
+  comparisonsOf(ws: CtoWorkspace): ComparisonEvidence[] {
+    return this.comparisons.get(ws.root) ?? [];
+  }
+
+  /** Whether a file is a task of a comparison read last (its digest decides whether the comparison is current). */
+  private isComparedTask(file: string): boolean {
+    for (const [root, list] of this.comparisons) for (const c of list) if (c.tasks.some((t) => path.resolve(root, t.path) === path.resolve(file))) return true;
+    return false;
+  }
+
   async refreshEvidence(): Promise<void> {
     for (const ws of this.model.workspaces()) {
       try {
         const matrix = matrixFromDocs(ws.root, ws.planningDocs()).rows;
-        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir(), trust: this.trustFor(ws) }));
+        const trust = this.trustFor(ws);
+        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir(), trust }));
+        this.comparisons.set(ws.root, await readComparisons(path.join(ws.root, ".cto", "compare"), { root: ws.root, trust, runsDir: this.evidenceDir(ws) }));
       } catch (e) {
         this.log.error(`reading evidence of ${ws.root} failed`, e);
       }

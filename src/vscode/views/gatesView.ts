@@ -1,8 +1,9 @@
 // The Stage Gates view: the six gates in order, their state (locked, open, passed) and why,
-// computed by the core from the records plus the evidence bundles it is given.
+// computed by the core from the records plus the evidence bundles (and comparisons) it is given.
+// Under candidate-default: the comparison it was judged on, engine × task with status and blocker.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { currentGate, evaluateGates, type CtoWorkspace, type EvidenceBundle, type GateCondition, type GateState } from "../../core";
+import { currentGate, evaluateGates, type ComparisonEvidence, type ComparisonTable, type CtoWorkspace, type EvidenceBundle, type GateCondition, type GateState } from "../../core";
 import { toRange } from "../convert";
 import type { PlanningModel } from "../model";
 
@@ -12,7 +13,10 @@ type Element =
   | { kind: "workspace"; ws: CtoWorkspace }
   | { kind: "gate"; ws: CtoWorkspace; gate: GateState }
   | { kind: "condition"; ws: CtoWorkspace; gate: GateState; condition: GateCondition; index: number }
-  | { kind: "promotion"; ws: CtoWorkspace; gate: GateState };
+  | { kind: "promotion"; ws: CtoWorkspace; gate: GateState }
+  | { kind: "comparison"; ws: CtoWorkspace; gate: GateState; table: ComparisonTable }
+  | { kind: "engine"; ws: CtoWorkspace; gate: GateState; table: ComparisonTable; engine: string }
+  | { kind: "cell"; ws: CtoWorkspace; gate: GateState; table: ComparisonTable; cell: ComparisonTable["cells"][number] };
 
 export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Element | undefined>();
@@ -27,6 +31,8 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
     private readonly media: vscode.Uri,
     /** Evidence bundles known to the editor; empty until the harness provides them. */
     private readonly evidence: (ws: CtoWorkspace) => EvidenceBundle[] = () => [],
+    /** Comparisons read (and re-verified) by the harness, for candidate-default. */
+    private readonly comparisons: (ws: CtoWorkspace) => ComparisonEvidence[] = () => [],
   ) {
     this.view = vscode.window.createTreeView(GATES_VIEW, { treeDataProvider: this });
     this.disposables.push(
@@ -40,7 +46,7 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
 
   statesOf(ws: CtoWorkspace): GateState[] {
     let s = this.states.get(ws);
-    if (!s) this.states.set(ws, (s = evaluateGates(ws, this.evidence(ws))));
+    if (!s) this.states.set(ws, (s = evaluateGates(ws, this.evidence(ws), { comparisons: this.comparisons(ws) })));
     return s;
   }
 
@@ -63,9 +69,37 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
     if (el.kind === "workspace") return this.gatesOf(el.ws);
     if (el.kind === "gate") {
       const out: Element[] = el.gate.record?.promotionCondition ? [{ kind: "promotion", ws: el.ws, gate: el.gate }] : [];
-      return [...out, ...el.gate.conditions.map((condition, index) => ({ kind: "condition", ws: el.ws, gate: el.gate, condition, index }) as Element)];
+      const table: Element[] = el.gate.comparison ? [{ kind: "comparison", ws: el.ws, gate: el.gate, table: el.gate.comparison }] : [];
+      return [...out, ...el.gate.conditions.map((condition, index) => ({ kind: "condition", ws: el.ws, gate: el.gate, condition, index }) as Element), ...table];
+    }
+    if (el.kind === "comparison") return el.table.engines.map((engine) => ({ kind: "engine", ws: el.ws, gate: el.gate, table: el.table, engine }));
+    if (el.kind === "engine") {
+      // In the comparison's task order; a task without a cell shows as missing.
+      return el.table.tasks.flatMap((t) => {
+        const cells = el.table.cells.filter((c) => c.engine === el.engine && c.taskPath === t.path);
+        const shown = cells.length ? cells : [{ engine: el.engine, taskId: t.id, taskPath: t.path, status: "missing", blocker: null, counts: false, why: "the comparison has no cell for it" }];
+        return shown.map((cell) => ({ kind: "cell", ws: el.ws, gate: el.gate, table: el.table, cell }) as Element);
+      });
     }
     return [];
+  }
+
+  /** For reveal(): each element's parent, rebuilt from what it carries (items are matched by id). */
+  getParent(el: Element): Element | undefined {
+    switch (el.kind) {
+      case "workspace":
+        return undefined;
+      case "gate":
+        return this.model.workspaces().length === 1 ? undefined : { kind: "workspace", ws: el.ws };
+      case "condition":
+      case "promotion":
+      case "comparison":
+        return { kind: "gate", ws: el.ws, gate: el.gate };
+      case "engine":
+        return { kind: "comparison", ws: el.ws, gate: el.gate, table: el.table };
+      case "cell":
+        return { kind: "engine", ws: el.ws, gate: el.gate, table: el.table, engine: el.cell.engine };
+    }
   }
 
   getTreeItem(el: Element): vscode.TreeItem {
@@ -103,6 +137,40 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
         else if (link && "bundle" in link) item.command = { command: "revealInExplorer", title: "Reveal bundle", arguments: [vscode.Uri.file(link.bundle)] };
         return item;
       }
+      case "comparison": {
+        const t = el.table;
+        const item = new vscode.TreeItem("Comparison", vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `${el.ws.root}::comparison:${t.path}`;
+        item.description = `${t.tasks.length} task(s) × ${t.engines.length} engines · ${t.generatedAt.slice(0, 16).replace("T", " ")} · signed by ${t.signer}`;
+        item.tooltip = comparisonMarkdown(t);
+        item.iconPath = new vscode.ThemeIcon("table");
+        item.contextValue = "comparison";
+        item.command = { command: "markdown.showPreview", title: "Open comparison", arguments: [vscode.Uri.file(path.join(el.ws.root, t.path, "comparison.md"))] };
+        return item;
+      }
+      case "engine": {
+        const total = el.table.engineTotals.find((x) => x.engine === el.engine);
+        const item = new vscode.TreeItem(el.engine, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `${el.ws.root}::comparison:${el.table.path}:${el.engine}`;
+        item.description = total ? `${total.passed}/${total.tasks} passed${total.blockerKinds.length ? ` · ${total.blockerKinds.join(", ")}` : ""}` : "";
+        item.iconPath = new vscode.ThemeIcon(el.engine === "case" ? "beaker" : "server-process");
+        return item;
+      }
+      case "cell": {
+        const c = el.cell;
+        const item = new vscode.TreeItem(c.taskId, vscode.TreeItemCollapsibleState.None);
+        item.id = `${el.ws.root}::comparison:${el.table.path}:${c.engine}:${c.taskPath}:${c.bundle ?? c.status}`;
+        item.description = `${c.status}${c.blocker ? ` · ${c.blocker}` : ""}${c.counts ? "" : " · does not count"}`;
+        item.tooltip = `${c.engine} × ${c.taskId}: ${c.status}${c.blocker ? ` (${c.blocker})` : ""}${c.why ? `\n${c.why}` : ""}${c.bundle ? `\n${c.bundle}` : ""}`;
+        item.iconPath = !c.counts
+          ? new vscode.ThemeIcon("warning", new vscode.ThemeColor("problemsWarningIcon.foreground"))
+          : c.status === "pass"
+            ? new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed"))
+            : new vscode.ThemeIcon("error", new vscode.ThemeColor("testing.iconFailed"));
+        item.contextValue = "comparisonCell";
+        if (c.bundle) item.command = { command: "cto.openReport", title: "Open report", arguments: [c.bundle] };
+        return item;
+      }
     }
   }
 
@@ -114,6 +182,24 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
     clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The comparison as a markdown table (engine × task: status and first blocker), for the tooltip. */
+export function comparisonMarkdown(t: ComparisonTable): vscode.MarkdownString {
+  const esc = (s: string) => s.replace(/[|\\`*_]/g, (c) => `\\${c}`);
+  const rows = t.tasks.map((task) => {
+    const cells = t.engines.map((e) => {
+      const c = t.cells.filter((x) => x.engine === e && x.taskPath === task.path);
+      return c.length ? c.map((x) => `${x.status}${x.blocker ? ` ${esc(x.blocker)}` : ""}${x.counts ? "" : " ⚠"}`).join(" / ") : "missing";
+    });
+    return `| ${esc(task.id)} | ${cells.join(" | ")} |`;
+  });
+  const totals = t.engines.map((e) => {
+    const x = t.engineTotals.find((y) => y.engine === e);
+    return x ? `${x.passed}/${x.tasks}` : "—";
+  });
+  const md = new vscode.MarkdownString([`**Comparison** ${esc(t.path)} — ${t.generatedAt}, signed by ${esc(t.signer)}`, "", `| task | ${t.engines.join(" | ")} |`, `| --- | ${t.engines.map(() => "---").join(" | ")} |`, ...rows, `| **passed** | ${totals.join(" | ")} |`, "", "⚠ = the bundle does not count now (see the cell)."].join("\n"));
+  return md;
 }
 
 function open(uri: vscode.Uri, range?: vscode.Range): vscode.Command {
