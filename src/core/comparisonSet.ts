@@ -34,7 +34,12 @@ const gateOf = (doc: PlanningDoc) => {
   return typeof g === "string" ? g.trim() : undefined;
 };
 
-export function parseComparisonSet(doc: PlanningDoc, ws?: CtoWorkspace): ComparisonSet {
+/**
+ * The set as the record writes it. Whether each task file exists, parses and has the digest the
+ * comparison names is read by the harness (comparisonEvidence.ts: a task it cannot read is a
+ * task whose digest changed), never from the editor's file list.
+ */
+export function parseComparisonSet(doc: PlanningDoc): ComparisonSet {
   const problems: Problem[] = [];
   const anchor = doc.sections.find((s) => s.level === 1)?.headingRange ?? { line: 1, column: 1, endLine: 1, endColumn: 4 };
   const table = parseTable(doc, HEADER);
@@ -54,10 +59,7 @@ export function parseComparisonSet(doc: PlanningDoc, ws?: CtoWorkspace): Compari
     }
     if (tasks.some((t) => t.id === id)) problems.push({ message: `task '${id}' is listed twice`, range: where });
     else if (tasks.some((t) => t.file === file)) problems.push({ message: `task file '${file}' is listed twice`, range: where });
-    else {
-      if (ws && !ws.files.has(file)) problems.push({ message: `task file '${file}' does not exist`, range: where });
-      tasks.push({ id, file, repo, line: r.line });
-    }
+    else tasks.push({ id, file, repo, line: r.line });
   }
   if (table && table.rows.length === 0) problems.push({ message: "the task set lists no task", range: { line: table.headerLine, column: 1, endLine: table.headerLine, endColumn: 2 } });
   return { doc, tasks, problems };
@@ -69,5 +71,5 @@ export function comparisonSetsOf(ws: CtoWorkspace): ComparisonSet[] {
     .planningDocs()
     .filter((d) => recordType(d) === "task-set" && gateOf(d) === COMPARISON_SET_GATE)
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((d) => parseComparisonSet(d, ws));
+    .map(parseComparisonSet);
 }

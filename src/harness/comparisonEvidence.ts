@@ -52,6 +52,7 @@ export async function readComparisons(dir: string, o: ReadComparisonsOptions): P
     }
     const tasks = cmp.tasks.map((t) => {
       const abs = isAbsolute(t.path) ? t.path : join(o.root, ...t.path.split("/"));
+      if (!isAbsolute(t.path) && t.path.split("/").includes("..")) return { id: t.id, path: t.path, sha256: t.sha256, current: null, problem: "names a task file outside the workspace", repo: undefined };
       try {
         const now = loadTask(abs);
         return { id: t.id, path: t.path, sha256: t.sha256, current: now.sha256, repo: now.repo as string | undefined };

@@ -255,6 +255,8 @@ export async function checkComparison(dir: string, trust: TrustStore): Promise<C
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === "string";
+/** A run id as the runner makes them (newRunId): safe as a folder name, never a path. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** What a comparison must look like to be read at all (a newer or foreign schema is refused). */
 function comparisonShape(c: unknown): string[] {
@@ -276,7 +278,7 @@ function cellShape(x: unknown): boolean {
     isStr(x.engine) &&
     isStr(x.task) &&
     isStr(x.task_path) &&
-    strOrNull(x.run_id) &&
+    (x.run_id === null || (isStr(x.run_id) && RUN_ID.test(x.run_id))) &&
     strOrNull(x.bundle) &&
     strOrNull(x.bundle_digest) &&
     (x.bundle_digest === null || /^sha256:[0-9a-f]{64}$/.test(x.bundle_digest as string)) &&

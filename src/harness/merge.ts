@@ -13,7 +13,7 @@ import { pipeline } from "node:stream/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { BUNDLE_LIMITS, listBundle, openRegularFile, readRegularFile } from "./bundleFs";
 import { buildComparison, comparisonKey, CompareError, fromReport, prepareSet, SHARD_FILE, SHARD_SCHEMA, type CompareOptions } from "./compare";
-import { bundleDigest, writeComparison, type Comparison } from "./comparisonFile";
+import { bundleDigest, RUN_ID, writeComparison, type Comparison } from "./comparisonFile";
 import { renderComparisonMd } from "./comparisonMd";
 import { ARTIFACTS, type Report } from "./contract";
 import type { Task } from "./task";
@@ -90,6 +90,8 @@ export async function mergeShards(o: MergeOptions): Promise<MergeResult> {
       try {
         report = JSON.parse((await readRegularFile(join(src, ARTIFACTS.report), { maxBytes: BUNDLE_LIMITS.maxParsedBytes })).toString("utf8"));
         if (typeof report?.run_id !== "string" || typeof report.engine?.id !== "string" || typeof report.task?.id !== "string" || typeof report.task?.sha256 !== "string") throw new Error("is not a bundle's report");
+        // Not verified yet: the run id becomes a folder name below <out>/runs, so it must be one.
+        if (!RUN_ID.test(report.run_id)) throw new Error(`names run id ${JSON.stringify(report.run_id.slice(0, 80))}, which is not a run id`);
       } catch (e) {
         problems.push(`${src}: report.json ${(e as Error).message}`);
         continue;
@@ -167,6 +169,8 @@ export async function mergeShards(o: MergeOptions): Promise<MergeResult> {
   return { comparison, ...paths, notes };
 }
 
+const SMALL_FILE = 1024 * 1024;
+
 /** Copies a bundle's regular files (never a link, FIFO or device: such a bundle is refused). */
 async function copyBundle(src: string, dst: string): Promise<void> {
   const listing = listBundle(src);
@@ -177,11 +181,16 @@ async function copyBundle(src: string, dst: string): Promise<void> {
     for (const f of listing.files) {
       const to = join(tmp, ...f.rel.split("/"));
       mkdirSync(dirname(to), { recursive: true });
-      const { fh, size } = await openRegularFile(join(src, ...f.rel.split("/")), { maxBytes: BUNDLE_LIMITS.maxFileBytes, expect: f });
+      const from = join(src, ...f.rel.split("/"));
+      if (f.size <= SMALL_FILE) {
+        // Most bundle files are small: one read (regular file, the listed one, bounded) and one write.
+        writeFileSync(to, await readRegularFile(from, { maxBytes: SMALL_FILE, expect: f }), { flag: "wx", mode: 0o644 });
+        continue;
+      }
+      const { fh, size } = await openRegularFile(from, { maxBytes: BUNDLE_LIMITS.maxFileBytes, expect: f });
       try {
-        if (size === 0) writeFileSync(to, "", { flag: "wx", mode: 0o644 });
         // Exactly the bytes fstat saw: a file that grows meanwhile is cut, and verification says so.
-        else await pipeline(fh.createReadStream({ start: 0, end: size - 1, autoClose: false }), createWriteStream(to, { flags: "wx", mode: 0o644 }));
+        await pipeline(fh.createReadStream({ start: 0, end: size - 1, autoClose: false }), createWriteStream(to, { flags: "wx", mode: 0o644 }));
       } finally {
         await fh.close();
       }

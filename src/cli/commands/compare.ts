@@ -220,7 +220,7 @@ async function chooseTasks(io: CliIo, tasks: string[] | undefined, taskSetFile: 
   }
   const gate = typeof doc.frontmatter.data?.gate === "string" ? doc.frontmatter.data.gate.trim() : "";
   if (!gate) throw new UsageError(`${path.join(ws.root, doc.path)}: the task set names no 'gate:' in its frontmatter`);
-  const set = parseComparisonSet(doc, ws);
+  const set = parseComparisonSet(doc);
   if (set.problems.length) throw new UsageError(set.problems.map((p) => `${path.join(ws.root, doc.path)}:${p.range.line}:${p.range.column}: ${p.message}`).join("\n"));
   return { tasks: set.tasks.map((t) => path.join(ws.root, ...t.file.split("/"))), root: ws.root, taskSet: { record: doc.path, gate } };
 }

@@ -188,6 +188,17 @@ describe("harness: cto compare --shard K/N and --merge", function () {
       assert.equal(m.split("\n").filter((l) => /is untrusted/.test(l)).length, 8, "every CI-signed bundle named");
     });
 
+    it("refuses, before copying anything, a bundle whose (unverified) report names a path as its run id", async () => {
+      const dirs = copyShards();
+      const victim = someBundle(dirs[2]!);
+      const r = JSON.parse(readFileSync(join(victim, "report.json"), "utf8"));
+      r.run_id = "../../../escaped";
+      writeFileSync(join(victim, "report.json"), JSON.stringify(r, null, 2) + "\n");
+      const m = await attempt(dirs);
+      assert.match(m, /report\.json names run id "\.\.\/\.\.\/\.\.\/escaped", which is not a run id/);
+      assert.ok(!existsSync(join(dirs[2]!, "..", "..", "escaped")) && !existsSync(join(tempDir(), "..", "escaped")));
+    });
+
     it("cto compare --merge exits 1 with the reasons; --shard and --merge are checked", async () => {
       const err: string[] = [];
       const io: CliIo = { out: () => {}, err: (l) => err.push(l), cwd: ws.root, env: ws.env };
