@@ -41,6 +41,7 @@ if (withTests) {
   builds.push(
     { ...common, minify: false, sourcemap: "inline", entryPoints: testEntries("test/unit"), outdir: "out/test/unit", outbase: "test/unit", external: ["mocha"] },
     { ...common, minify: false, sourcemap: "inline", entryPoints: testEntries("test/integration"), outdir: "out/test/integration", outbase: "test/integration", external: ["vscode", "mocha"] },
+    { ...common, minify: false, sourcemap: "inline", entryPoints: testEntries("test/engines"), outdir: "out/test/engines", outbase: "test/engines", external: ["mocha"] },
   );
 }
 

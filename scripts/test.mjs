@@ -1,6 +1,8 @@
-// npm test: typecheck, build, unit tests (mocha in this process), integration tests (a real VS Code
-// extension host), then one total line — always the last line — and a nonzero exit on any failure.
-//   node scripts/test.mjs [--unit] [--integration]      (neither flag: both)
+// npm test: typecheck, build, unit tests (mocha in this process), the real engine CLIs end to end
+// (codex and pi installed from npm into the cache, driven by our scripted model server), integration
+// tests (a real VS Code extension host), then one total line — always the last line — and a nonzero
+// exit on any failure.
+//   node scripts/test.mjs [--unit] [--engines] [--integration]      (no flag: all three)
 // Env: CTO_TEST_GREP (filter tests by title), CTO_FIXTURE_WORKSPACE (workspace to copy for the
 // integration run; default fixtures/workspace), CTO_TEST_HOST=electron / VSCODE_EXECUTABLE (desktop
 // VS Code instead of code-server), CTO_VERBOSE=1, CTO_KEEP_RUN=1 (keep the run folder).
@@ -14,8 +16,10 @@ import { fileURLToPath } from "node:url";
 const repo = resolve(fileURLToPath(import.meta.url), "..", "..");
 process.chdir(repo);
 const argv = process.argv.slice(2);
-const wantUnit = argv.includes("--unit") || !argv.includes("--integration");
-const wantIntegration = argv.includes("--integration") || !argv.includes("--unit");
+const only = ["--unit", "--engines", "--integration"].filter((f) => argv.includes(f));
+const wantUnit = only.length === 0 || only.includes("--unit");
+const wantEngines = only.length === 0 || only.includes("--engines");
+const wantIntegration = only.length === 0 || only.includes("--integration");
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const t0 = Date.now();
 
@@ -61,6 +65,35 @@ async function unitTests() {
   totals.passed += stats.passes;
   totals.failed += stats.failures;
   totals.skipped += stats.pending;
+}
+
+/** Mocha over out/test/<dir> in this process; its counts join the total line. */
+async function mochaRun(dir, timeout) {
+  const files = testFiles(dir);
+  if (files.length === 0) { console.log(`no test files in ${dir}`); return; }
+  const { default: Mocha } = await import("mocha");
+  const mocha = new Mocha({ ui: "bdd", timeout, color: process.stdout.isTTY, reporter: "spec" });
+  if (process.env.CTO_TEST_GREP) mocha.grep(process.env.CTO_TEST_GREP);
+  for (const f of files) mocha.addFile(resolve(f));
+  await mocha.loadFilesAsync();
+  const stats = await new Promise((r) => { const runner = mocha.run(() => r(runner.stats)); });
+  totals.passed += stats.passes;
+  totals.failed += stats.failures;
+  totals.skipped += stats.pending;
+}
+
+async function engineTests() {
+  banner("engine tests (the real codex and pi CLIs, pinned, from npm)");
+  const { ensureEngines } = await import("./engines/install.mjs");
+  let installed;
+  try {
+    installed = ensureEngines();
+  } catch (e) {
+    finish(`FAILED: the pinned engine CLIs could not be installed: ${e.message}`);
+  }
+  process.env.CTO_ENGINE_CODEX_BIN = installed.codex.bin;
+  process.env.CTO_ENGINE_PI_BIN = installed.pi.bin;
+  await mochaRun("out/test/engines", 120_000);
 }
 
 async function integrationTests() {
@@ -116,6 +149,7 @@ try {
   rmSync("out/test", { recursive: true, force: true }); // bundles of deleted tests must not run
   runStep("build (node esbuild.mjs --tests)", ["esbuild.mjs", "--tests"]);
   if (wantUnit) await unitTests();
+  if (wantEngines) await engineTests();
   if (wantIntegration) await integrationTests();
   finish();
 } catch (e) {

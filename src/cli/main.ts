@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   verify: { summary: "verify an evidence bundle and its signature (exit 0 verified, 3 tampered, 4 stale, 5 unsigned, 6 untrusted signer, 2 usage)", load: async () => (await import("./commands/verify")).default },
   key: { summary: "key show: this machine's public signing key, as a .cto/trusted-keys line", load: async () => (await import("./commands/key")).default },
   fixtures: { summary: "run the failure fixture matrix against its planning doc (exit 0 every row matches, 1 not, 2 usage)", load: async () => (await import("./commands/fixtures")).default },
+  engines: { summary: "each engine on this machine: CLI found, version, config source, starts in the isolation, gating (exit 0 ok, 1 not, 2 usage)", load: async () => (await import("./commands/engines")).default },
   compare: { summary: "compare engines side by side on a task set; a signed comparison (--shard K/N, --merge DIR...) (exit 0 written, 1 not made, 2 usage)", load: async () => (await import("./commands/compare")).default },
 };
 

@@ -64,7 +64,8 @@ function listed(patterns: string[]): string {
  */
 export function reportedWriteEscapes(workTree: string, reported: string): string | undefined {
   const abs = isAbsolute(reported) ? reported : resolve(workTree, reported);
-  if (!inside(workTree, abs)) return "write outside the sandbox";
+  // Engines may report the work tree's real path (codex does): a sandbox reached through a link is still the sandbox.
+  if (!inside(workTree, abs) && !inside(realOr(workTree), abs)) return "write outside the sandbox";
   // Resolve the deepest existing ancestor through symlinks.
   let probe = abs;
   for (;;) {
@@ -85,4 +86,12 @@ export function reportedWriteEscapes(workTree: string, reported: string): string
     /* a dangling link is caught by the diff check */
   }
   return undefined;
+}
+
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }

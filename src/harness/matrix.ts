@@ -202,6 +202,8 @@ export interface RunFixturesOptions {
   outDir: string;
   /** Default os.cpus().length; rows whose run is mostly waiting (timeout) run outside the pool. */
   concurrency?: number;
+  /** The caller's environment (default process.env): the CLI's, so `CTO_BWRAP=` and the like apply. */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onProgress?: (e: { row: string; phase: "started" | "finished"; outcome?: FixtureOutcome }) => void;
   onEvent?: (row: string, e: CtoEvent) => void;
@@ -287,7 +289,7 @@ async function runRow(expected: MatrixExpectation, folder: FixtureRow, opts: Run
     let result;
     try {
       result = await runTask(
-        { ...prep.options, outDir, env: { ...process.env, ...prep.env } },
+        { ...prep.options, outDir, env: { ...(opts.env ?? process.env), ...prep.env } },
         { ...(opts.onEvent ? { onEvent: (e: CtoEvent) => opts.onEvent!(expected.row, e) } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
       );
     } catch (e) {

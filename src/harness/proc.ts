@@ -192,6 +192,7 @@ export function startProc(spec: ProcSpec): RunningProc {
     return failedStart(e as NodeJS.ErrnoException, t0, out, err);
   }
   const pid = child.pid;
+  if (spec.marker && pid) markerSince.set(spec.marker, startTicks(pid));
   let timedOut = false;
   let cancelled = false;
   let killedFor: string | undefined;
@@ -245,6 +246,7 @@ export function startProc(spec: ProcSpec): RunningProc {
       void streamsClosed.then(async () => {
         lines?.end();
         const groupGone = await waitTreeGone(pid, spec.marker, 2000);
+        if (spec.marker) markerSince.delete(spec.marker);
         const code = exitCode ?? (signal ? 128 + (SIGNUMS[signal] ?? 0) : null);
         resolveDone({ exitCode: code, signal, timedOut, cancelled, killedFor, spawnError, durationMs: performance.now() - t0, pid, groupGone, stdout: out.result(), stderr: err.result() });
       });
@@ -284,6 +286,18 @@ function failedStart(e: NodeJS.ErrnoException, t0: number, out: BoundedBuffer, e
   return { child: undefined, write() {}, kill() {}, done };
 }
 
+/** When each live marker's first process started: marked processes can only have started since. */
+const markerSince = new Map<string, number>();
+
+function startTicks(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[19]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** SIGTERM to the tree now, SIGKILL after the grace period. */
 export function terminateTree(pgid: number | undefined, marker: string | undefined, graceMs: number): void {
   if (!pgid) return;
@@ -321,6 +335,8 @@ interface ProcStat {
   ppid: number;
   pgrp: number;
   state: string;
+  /** Start time in clock ticks since boot (a process's children never start earlier). */
+  start: number;
 }
 
 /** All processes, from /proc (Linux); empty elsewhere. */
@@ -338,7 +354,7 @@ export function listProcs(): ProcStat[] {
       const s = readFileSync(`/proc/${n}/stat`, "utf8");
       // comm may contain spaces and parens: fields start after the last ')'
       const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      out.push({ pid: Number(n), state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]) });
+      out.push({ pid: Number(n), state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), start: Number(rest[19]) });
     } catch {
       /* raced with exit */
     }
@@ -364,12 +380,13 @@ function descendants(procs: ProcStat[], root: number): number[] {
   return out;
 }
 
-/** Live processes whose environment carries the marker. */
+/** Live processes whose environment carries the marker (only those started since the child: cheap). */
 function marked(procs: ProcStat[], marker: string): number[] {
   const needle = Buffer.from(`${MARKER_VAR}=${marker}\0`);
+  const since = markerSince.get(marker) ?? 0;
   const out: number[] = [];
   for (const p of procs) {
-    if (p.state === "Z" || p.pid === process.pid) continue;
+    if (p.state === "Z" || p.pid === process.pid || p.start < since) continue;
     try {
       if (readFileSync(`/proc/${p.pid}/environ`).includes(needle)) out.push(p.pid);
     } catch {

@@ -356,16 +356,34 @@ class Run {
     const sb = this.sb!;
     const missing: { reason: string; kind: "unreadable" | "incomplete" }[] = [];
     const providerErrors: string[] = [];
+    /** Provider errors the engine may still recover from: only named if the watchdog stops it. */
+    const providerTroubles: string[] = [];
+    /** The engine's own stream says the run failed (exit 0 notwithstanding). */
+    const streamFailures: string[] = [];
     let sawFinish = false;
     let selfApproved = false;
     let killProc: ((why: string) => void) | undefined;
     let killedForSelfApproval = false;
     let stallTimer: NodeJS.Timeout | undefined;
+    let troubleTimer: NodeJS.Timeout | undefined;
+    let waitedMs = 0;
     const stallMs = Math.min(MAX_TIMER_MS, (this.task.progress_timeout_s ?? 60) * 1000);
+    // Once the engine itself says it cannot reach its provider, half the wait is enough: it has
+    // told us why it makes no progress (codex with no network retries forever).
+    const troubleMs = Math.max(1, Math.floor(stallMs / 2));
+    const stall = (ms: number) => () => {
+      waitedMs = ms;
+      killProc?.("stalled");
+    };
     const armStall = () => {
       if (!this.adapter.watchProgress) return;
       if (stallTimer) clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => killProc?.("stalled"), stallMs);
+      if (troubleTimer) clearTimeout(troubleTimer);
+      troubleTimer = undefined;
+      stallTimer = setTimeout(stall(stallMs), stallMs);
+    };
+    const armTrouble = () => {
+      if (this.adapter.watchProgress && !troubleTimer) troubleTimer = setTimeout(stall(troubleMs), troubleMs);
     };
 
     const sink: EngineSink = {
@@ -394,6 +412,14 @@ class Run {
       },
       providerError: (message) => {
         if (providerErrors.length < 100) providerErrors.push(clip(message));
+      },
+      providerTrouble: (message) => {
+        providerTroubles.push(clip(message));
+        if (providerTroubles.length > 5) providerTroubles.shift();
+        armTrouble();
+      },
+      engineFailed: (reason) => {
+        if (streamFailures.length < 10) streamFailures.push(clip(reason));
       },
       declined: (action, detail = {}) => {
         const requestId = `r${++this.approvals}`;
@@ -436,6 +462,16 @@ class Run {
     const launch = session.launch;
     // What the adapter seeded into the home becomes the sandbox user's; the bundle names it (never its content).
     this.homeSeeded = listNames(sb.home);
+    for (const h of session.home ?? []) {
+      this.events.emit("harness", "engine.home", {
+        variable: h.variable,
+        seeded_from: h.from,
+        copied: h.copied.slice(0, 200),
+        skipped: h.skipped.slice(0, 50),
+        ...(h.written ? { written: h.written } : {}),
+        ...(h.credentials_from_env?.length ? { credentials_from_env: h.credentials_from_env } : {}),
+      });
+    }
     if (sb.owner) chownTree(sb.home, sb.owner);
     const env = { ...baseEnv, ...launch.env };
     const wrapped = wrapCommand(this.isolation, launch.argv, this.view({ network: launch.network, readOnly: [...this.installation(this.executable), sb.inputs, ...(launch.readOnly ?? [])], home: sb.home }));
@@ -468,6 +504,7 @@ class Run {
     armStall();
     const r: ProcResult = await proc.done;
     if (stallTimer) clearTimeout(stallTimer);
+    if (troubleTimer) clearTimeout(troubleTimer);
     await session.finish(r);
     ac.abort();
     this.keepRaw(ARTIFACTS.raw_stdout, r.stdout.data, Infinity, r.stdout.cutBytes);
@@ -500,8 +537,10 @@ class Run {
     if (selfApproved) this.aborted = true;
     if (r.killedFor === "stalled") {
       this.aborted = true;
-      const last = providerErrors.length ? `; last provider error: ${providerErrors[providerErrors.length - 1]}` : "";
-      this.raise("provider_unavailable", `no progress from the engine for progress_timeout_s=${stallMs / 1000}; its process group was stopped${last}`, { engine: this.adapter.id, stalled_s: stallMs / 1000, messages: providerErrors.slice(-5) });
+      const lastError = providerErrors[providerErrors.length - 1] ?? providerTroubles[providerTroubles.length - 1];
+      const last = lastError ? `; last provider error: ${lastError}` : "";
+      const waited = waitedMs === troubleMs ? `${troubleMs / 1000} s after it reported trouble reaching its provider (half of progress_timeout_s=${stallMs / 1000})` : `progress_timeout_s=${stallMs / 1000}`;
+      this.raise("provider_unavailable", `no progress from the engine for ${waited}; its process group was stopped${last}`, { engine: this.adapter.id, stalled_s: waitedMs / 1000, messages: [...providerErrors, ...providerTroubles].slice(-5) });
     } else if (providerErrors.length) {
       // A provider that could not be reached means the engine never really ran: later verdicts are moot.
       this.aborted = true;
@@ -516,7 +555,11 @@ class Run {
       this.raise("missing_event", shown.join("; ") + more, { reasons: shown, count: counted.length });
     }
     // engine_failed: a nonzero exit or a crash that nothing above explains. Its diff-based rows and tests are moot.
-    if (exitedBad && !killedByUs && !this.has("provider_unavailable", "self_approval", "timeout")) {
+    if (streamFailures.length && !killedByUs && !this.has("provider_unavailable", "self_approval", "timeout")) {
+      // An engine that exits 0 on failure (Case) says so in its stream.
+      this.aborted = true;
+      this.raise("engine_failed", `${streamFailures[0]}${r.exitCode === 0 ? " (it exited 0)" : ` (it exited ${r.exitCode})`}`, { exit_code: r.exitCode, from_stream: true });
+    } else if (exitedBad && !killedByUs && !this.has("provider_unavailable", "self_approval", "timeout")) {
       this.aborted = true;
       this.raise("engine_failed", `the engine exited ${r.exitCode}${r.signal ? ` (${r.signal})` : ""}${sawFinish ? "" : " without its finish event"}`, { exit_code: r.exitCode, signal: r.signal });
     }

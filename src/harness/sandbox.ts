@@ -10,13 +10,13 @@
 // by tree.ts, so .gitignore, .gitattributes, nested repos and submodule folders
 // hide nothing and change nothing. The engine gets its own `.git` (a shallow
 // copy of the base commit) to use as it likes; the evidence never reads it.
-import { chmodSync, copyFileSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChangedFile } from "./contract";
 import { git, gitRaw } from "./git";
 import { borrowingGitDir, GitSourceError, locateGit, readGitSource } from "./gitsource";
-import { buildTree, DEFAULT_TREE_LIMITS, materializeTree, TreeLimitError, type StatCache, type TreeProblem } from "./tree";
+import { buildTree, DEFAULT_TREE_LIMITS, materializeTree, TreeLimitError, writeObject, type StatCache, type TreeProblem } from "./tree";
 
 export interface SourceInfo {
   kind: "git" | "plain";
@@ -128,10 +128,11 @@ export function createSandbox(src: SourceInfo, o: SandboxOptions = {}): Sandbox 
       const built = buildTree(sb.workTree, { gitDir: sb.harnessGit, nestedGit: "report", cache: sb.cache });
       if (built.problems.length) throw new SourceCopyError(`${built.problems[0]!.path}: ${built.problems[0]!.reason}`);
       sb.baseTree = built.tree;
-      // A fixed identity and date (gitEnv): the same folder always gets the same base commit.
-      sb.base = git(["commit-tree", sb.baseTree, "-m", "cto: base"], { cwd: root, gitDir: sb.harnessGit }).trim();
+      // A fixed identity and date: the same folder always gets the same base commit (what
+      // `git commit-tree` writes with the harness's pinned environment, without the process).
+      sb.base = writeObject(sb.harnessGit, "commit", Buffer.from(`tree ${sb.baseTree}\nauthor ${BASE_IDENT}\ncommitter ${BASE_IDENT}\n\ncto: base\n`));
     }
-    exportBaseRepo(sb);
+    exportBaseRepo(sb, src.kind);
     if (o.owner) for (const d of [sb.workTree, sb.home, sb.tmp, sb.testHome]) chownTree(d, o.owner, d === sb.workTree ? new Set([join(d, ".git")]) : undefined);
     return sb;
   } catch (e) {
@@ -140,18 +141,26 @@ export function createSandbox(src: SourceInfo, o: SandboxOptions = {}): Sandbox 
   }
 }
 
+/** The identity and date (2000-01-01T00:00:00Z) of a plain folder's base commit. */
+const BASE_IDENT = "cto-harness <harness@cto.invalid> 946684800 +0000";
+
 /** The engine's own `.git`: the base commit alone (shallow), to diff and commit against as it likes. */
-function exportBaseRepo(sb: Sandbox): void {
+function exportBaseRepo(sb: Sandbox, kind: SourceInfo["kind"]): void {
   const dotGit = join(sb.workTree, ".git");
   borrowingGitDir(dotGit);
   writeFileSync(join(dotGit, "config"), "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n");
-  const objects = git(["rev-list", "--objects", "--no-walk", sb.base], { cwd: sb.root, gitDir: sb.harnessGit })
-    .split("\n")
-    .map((l) => l.split(" ")[0])
-    .filter(Boolean)
-    .join("\n");
-  const pack = gitRaw(["pack-objects", "--stdout", "-q"], { cwd: sb.root, gitDir: sb.harnessGit, input: objects + "\n", binary: true });
-  gitRaw(["index-pack", "--stdin"], { cwd: sb.root, gitDir: dotGit, input: pack, binary: true });
+  if (kind === "plain") {
+    // The harness git dir holds exactly the base's loose objects so far: a copy is the export.
+    cpSync(join(sb.harnessGit, "objects"), join(dotGit, "objects"), { recursive: true, filter: (p) => !p.endsWith("/info/alternates") });
+  } else {
+    const objects = git(["rev-list", "--objects", "--no-walk", sb.base], { cwd: sb.root, gitDir: sb.harnessGit })
+      .split("\n")
+      .map((l) => l.split(" ")[0])
+      .filter(Boolean)
+      .join("\n");
+    const pack = gitRaw(["pack-objects", "--stdout", "-q"], { cwd: sb.root, gitDir: sb.harnessGit, input: objects + "\n", binary: true });
+    gitRaw(["index-pack", "--stdin"], { cwd: sb.root, gitDir: dotGit, input: pack, binary: true });
+  }
   writeFileSync(join(dotGit, "shallow"), sb.base + "\n");
   writeFileSync(join(dotGit, "HEAD"), sb.base + "\n");
   git(["read-tree", sb.base], { cwd: sb.root, gitDir: dotGit });

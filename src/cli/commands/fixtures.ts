@@ -90,6 +90,7 @@ export default async function fixtures(args: string[], io: CliIo): Promise<numbe
     matrix: matrix.rows,
     names: parsed.positionals,
     outDir,
+    env: io.env,
     ...(concurrency ? { concurrency } : {}),
     onProgress: (e) => {
       if (v.json || e.phase !== "finished" || !e.outcome) return;

@@ -5,6 +5,7 @@ import type { OptionSpec } from "./types";
 
 /** engine_options shared by the CLI adapters. */
 export const COMMAND_OPTION: OptionSpec = { type: "argv", description: "the command to run instead of the default (a relative path with a slash is relative to the task file)" };
+export const ARGS_OPTION: OptionSpec = { type: "argv", description: "extra arguments for the CLI, placed before the prompt (e.g. a model: [\"--model\", \"gpt-5.5\"])" };
 export const NETWORK_OPTION: OptionSpec = { type: "boolean", description: "false: no network for the engine under isolation (default true: its model provider is across the network)" };
 
 export function stringList(v: unknown): string[] | undefined {
@@ -35,4 +36,20 @@ export function configuredCommand(task: Task, env: NodeJS.ProcessEnv, envVar: st
     return [exe!.includes("/") && !isAbsolute(exe!) ? resolve(dirname(task.file), exe!) : exe!, ...rest];
   }
   return envCommand(env[envVar]) ?? dflt;
+}
+
+/** engine_options.args: extra CLI arguments placed before the prompt (e.g. --model, -c key=value). */
+export function extraArgs(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Error("engine_options.args must be a list of strings");
+  return v as string[];
+}
+
+/** A version from a `--version` probe: stdout's first line, else stderr's (pi prints it there). */
+export function versionFrom(stdout: string, stderr: string): string | null {
+  for (const text of [stdout, stderr]) {
+    const first = text.split("\n").map((l) => l.trim()).find((l) => l.length > 0);
+    if (first) return first.slice(0, 200);
+  }
+  return null;
 }

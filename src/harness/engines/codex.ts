@@ -1,12 +1,38 @@
 // `codex`: OpenAI's Codex CLI in its machine-readable mode,
-//   codex exec --json --sandbox workspace-write --skip-git-repo-check <prompt>
-// run with cwd = the sandbox. Its JSONL (codex-rs/exec/src/exec_events.rs):
-// thread.started, turn.started|completed|failed, item.started|updated|completed
-// {item{id,type,...}}, error, plus newer item.plan.delta / request_user_input.
+//   codex exec --json --sandbox workspace-write --skip-git-repo-check [args…] <prompt>
+// run with cwd = the sandbox and CODEX_HOME = <per-run home>/.codex, seeded from
+// the user's own CODEX_HOME (or ~/.codex): config.toml, auth.json, AGENTS.md,
+// prompts/. Its JSONL (codex-rs/exec/src/exec_events.rs): thread.started,
+// turn.started|completed|failed, item.started|updated|completed {item{id,type,…}},
+// error, item.plan.delta, request_user_input.
+//
+// Classification reads the stream's structure, never its wording: `turn.failed`
+// is the model turn failing (codex 0.171 emits it for HTTP errors, cut or
+// malformed streams, exhausted retries) → provider_unavailable. A top-level
+// `error` ("Reconnecting… n/5", "waiting for network") is trouble codex may still
+// recover from: it names the reason if the watchdog has to stop a codex that
+// waits for the network forever. Progress is codex being up (thread.started),
+// an item or a completed turn — never an error.
 // exec mode asks for no approvals; a `declined` command is the only decline
 // signal and becomes the harness's approval.denied.
-import { looksLikeApproval, looksLikeProviderError, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
-import { COMMAND_OPTION, configuredCommand, NETWORK_OPTION } from "./cli";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { looksLikeApproval, parseJsonLine, type EngineAdapter, type EngineSink, type Normalizer } from "./types";
+import { ARGS_OPTION, COMMAND_OPTION, configuredCommand, extraArgs, NETWORK_OPTION } from "./cli";
+import { configDir, namedEnvVars, NETWORK_ENV, passThrough, seedFolder, userHome } from "./home";
+
+/** What of the user's CODEX_HOME is configuration (sessions, logs, sqlite state and history stay home). */
+export const CODEX_SEED = ["config.toml", "auth.json", "AGENTS.md", "AGENTS.override.md", "instructions.md", "prompts"];
+
+/** The user's codex home: $CODEX_HOME, else ~/.codex. */
+export function codexUserHome(userEnv: NodeJS.ProcessEnv): string {
+  return configDir(userEnv, "CODEX_HOME", join(userHome(userEnv), ".codex"));
+}
+
+/** `env_key = "NAME"` entries of a config.toml: the variables its providers read their key from. */
+export function codexEnvKeys(configToml: string): string[] {
+  return namedEnvVars([...configToml.matchAll(/^\s*env_key\s*=\s*["']([^"'\n]+)["']/gm)].map((m) => m[1]));
+}
 
 export const codexEngine: EngineAdapter = {
   id: "codex",
@@ -15,23 +41,36 @@ export const codexEngine: EngineAdapter = {
   statePaths: [],
   options: {
     command: COMMAND_OPTION,
+    args: ARGS_OPTION,
     sandbox: { type: "enum", values: ["read-only", "workspace-write", "danger-full-access"], description: "codex's own --sandbox mode inside the harness's isolation (default workspace-write)" },
     network: NETWORK_OPTION,
   },
   command: (task, env) => configuredCommand(task, env, "CTO_CODEX_COMMAND", ["codex"]),
   versionArgs: ["--version"],
+  passEnv: ["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL", ...NETWORK_ENV],
+  watchProgress: true,
   start(ctx) {
     const norm = createCodexNormalizer(ctx.sink);
     const cmd = ctx.command;
     const sandboxMode = typeof ctx.options.sandbox === "string" ? ctx.options.sandbox : "workspace-write";
+    // CODEX_HOME inside the per-run home, never inside TMPDIR (codex refuses to put its helpers there).
+    const codexHome = join(ctx.home, ".codex");
+    const seed = seedFolder(codexUserHome(ctx.userEnv), codexHome, CODEX_SEED);
+    let keys: string[] = [];
+    try {
+      keys = codexEnvKeys(readFileSync(join(codexHome, "config.toml"), "utf8"));
+    } catch {
+      /* no config.toml: codex's defaults */
+    }
     return {
       launch: {
-        argv: [...cmd, "exec", "--json", "--sandbox", sandboxMode, "--skip-git-repo-check", ctx.task.prompt],
-        env: { ...ctx.env },
+        argv: [...cmd, "exec", "--json", "--sandbox", sandboxMode, "--skip-git-repo-check", ...extraArgs(ctx.options.args), ctx.task.prompt],
+        env: { ...ctx.env, ...passThrough(ctx.userEnv, keys), CODEX_HOME: codexHome },
         stdin: "ignore",
         // The model provider is across the network; the tests still run without it.
         network: ctx.options.network !== false,
       },
+      home: [{ variable: "CODEX_HOME", ...seed, credentials_from_env: keys }],
       stdoutLine: (line) => norm.line(line),
       async finish() {
         norm.end();
@@ -53,31 +92,36 @@ export function createCodexNormalizer(sink: EngineSink): Normalizer {
       if (looksLikeApproval(type)) return sink.selfApproval(type, { line: lineNo });
       switch (type) {
         case "thread.started":
+          // codex is up: the no-progress clock starts over here.
+          sink.progress();
           return sink.event("engine.session", { thread_id: ev.thread_id });
         case "turn.started":
           return sink.event("engine.turn_started", {});
         case "turn.completed":
           finished = true;
+          sink.progress();
           sink.event("engine.turn_completed", { usage: ev.usage ?? null });
           return sink.finished({ outcome: "completed" });
         case "turn.failed": {
+          // The model turn itself failed: the provider did not deliver a response.
           finished = true;
           const message = String((ev.error as { message?: unknown } | undefined)?.message ?? "turn failed");
           sink.event("engine.error", { message, fatal: true });
-          if (looksLikeProviderError(message)) sink.providerError(message);
+          sink.providerError(`codex turn.failed: ${message}`);
           return sink.finished({ outcome: "failed", message });
         }
         case "error": {
+          // Stream errors codex reports while it retries or reconnects: trouble, not yet a verdict.
           const message = String(ev.message ?? "error");
-          sink.event("engine.error", { message, fatal: true });
-          if (looksLikeProviderError(message)) sink.providerError(message);
-          return;
+          sink.event("engine.error", { message, fatal: false });
+          return sink.providerTrouble(message);
         }
         case "item.started":
         case "item.updated":
         case "item.completed":
           return item(type.slice(5), ev.item as Record<string, unknown> | undefined);
         case "item.plan.delta":
+          sink.progress();
           return sink.event("engine.plan_delta", { item_id: ev.item_id });
         case "request_user_input":
           // exec cannot answer it; recorded, not a decision.
@@ -95,6 +139,7 @@ export function createCodexNormalizer(sink: EngineSink): Normalizer {
     if (!it || typeof it.type !== "string") return sink.missing(`codex item event without an item (line ${lineNo})`, "unreadable");
     const id = it.id;
     if (looksLikeApproval(it.type)) return sink.selfApproval(`item ${it.type}`, { id });
+    if (it.type !== "error") sink.progress();
     switch (it.type) {
       case "agent_message":
         if (phase === "completed") sink.event("engine.message", { id, text: it.text });
@@ -134,7 +179,7 @@ export function createCodexNormalizer(sink: EngineSink): Normalizer {
         if (phase !== "started") sink.event("engine.todo", { id, items: it.items });
         return;
       case "error":
-        // Non-fatal by definition (codex retries); only fatal errors can mean provider_unavailable.
+        // A non-fatal notice codex keeps going after (e.g. "Model metadata … not found").
         sink.event("engine.warning", { id, message: it.message });
         return;
       default:

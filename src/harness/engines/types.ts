@@ -5,6 +5,7 @@
 // registry (id, gated, summary) and never talks to one directly.
 import type { ProcResult } from "../proc";
 import type { Task } from "../task";
+import type { SeedReport } from "./home";
 
 /** What a normalizer reports while reading an engine's own stream. */
 export interface EngineSink {
@@ -23,8 +24,19 @@ export interface EngineSink {
    * — explained away when the engine was killed or itself exited nonzero.
    */
   missing(reason: string, kind: "unreadable" | "incomplete"): void;
-  /** The engine reports its model provider unreachable (auth, network, quota) → provider_unavailable. */
+  /**
+   * The engine's structured stream says its model provider could not be reached
+   * (a failed turn, retries exhausted, no credentials) → provider_unavailable.
+   * Decided from the stream's structure; `message` is only the reason shown.
+   */
   providerError(message: string): void;
+  /**
+   * A provider error the engine reported but may still recover from (a retry,
+   * a reconnect): not a verdict. The watchdog names the last one when it stops a stalled engine.
+   */
+  providerTrouble(message: string): void;
+  /** The engine's own stream says the run failed (Case's pipeline_end outcome failed, exit 0) → engine_failed. */
+  engineFailed(reason: string): void;
   /** The engine reports an action declined by its sandbox policy (codex `declined`) → approval.denied. */
   declined(action: string, detail?: Record<string, unknown>): void;
   /** The engine's own finish event was seen. */
@@ -86,8 +98,20 @@ export interface EngineLaunch {
   readOnly?: string[];
 }
 
+/** One folder of the per-run home an adapter seeded: where from, what (names only). */
+export interface HomeRecord extends SeedReport {
+  /** The variable that points the CLI at it (CODEX_HOME, PI_CODING_AGENT_DIR, CASE_DATA_DIR). */
+  variable: string;
+  /** Names of the user's environment variables passed on because the config names them as credentials. */
+  credentials_from_env?: string[];
+  /** Files the adapter wrote itself (e.g. case's projects.json naming the sandbox). */
+  written?: string[];
+}
+
 export interface EngineSession {
   launch: EngineLaunch;
+  /** What the adapter seeded into the per-run home (the bundle records it). */
+  home?: HomeRecord[];
   /** Each stdout line; `reply` writes to the engine's stdin. */
   stdoutLine(line: string, reply: (text: string) => void): void;
   /** After the process ended (normally, by timeout or by signal): final reading. */
@@ -131,14 +155,6 @@ export interface EngineAdapter {
 /** Approval-looking names: any such event from an engine's own stream is a self-approval. */
 export function looksLikeApproval(s: unknown): boolean {
   return typeof s === "string" && /approv|permission[._-]?grant|consent[._-]?grant|\bgranted\b|self[._-]?grant/i.test(s);
-}
-
-/** Messages that mean "the model provider cannot be reached", not "the engine failed". */
-export function looksLikeProviderError(msg: unknown): boolean {
-  return (
-    typeof msg === "string" &&
-    /api[ _-]?key|unauthori[sz]ed|\b40[13]\b|authenticat|not logged in|login required|credential|ENOTFOUND|ECONNREFUSED|EAI_AGAIN|ETIMEDOUT|network|connection (?:refused|reset|error)|stream disconnected|rate[ _-]?limit|\b429\b|quota|insufficient[_ ]credit|no (?:model|provider) (?:configured|available)/i.test(msg)
-  );
 }
 
 /** Parses one JSONL line into an object, or undefined. */

@@ -3,6 +3,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { describeSignature, listEngines } from "../../harness";
+import { checkEngines, renderCheck } from "../../harness/engines/check";
 import type { PlanningModel } from "../model";
 import { openReport } from "./report";
 import type { HarnessService } from "./service";
@@ -98,5 +99,21 @@ export function harnessCommands(model: PlanningModel, harness: HarnessService, t
       return bundle;
     },
     refreshRuns: () => harness.refreshEvidence(),
+    /** CTO: Check Engines — what `cto engines` prints, in a read-only document; resolves to the checks. */
+    async checkEngines() {
+      if (!harness.requireTrust("checking engines (it runs each CLI's version flag)")) return undefined;
+      const root = model.workspaces()[0]?.root ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+      const cfg = vscode.workspace.getConfiguration("cto");
+      const checks = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "CTO: checking engines" }, () =>
+        checkEngines({
+          cwd: root,
+          enableGated: cfg.get<string[]>("harness.enabledGatedEngines") ?? [],
+          isolation: cfg.get<string>("harness.isolation") as "auto" | "required" | "none" | undefined,
+        }),
+      );
+      const text = ["# CTO: engines on this machine", "", "```text", ...checks.map(renderCheck), "```", "", "Same as `cto engines` (`--json` for CI). See docs/engines.md.", ""].join("\n");
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: text, language: "markdown" }), { preview: true });
+      return checks;
+    },
   };
 }

@@ -27,9 +27,11 @@ function feed(make: (s: EngineSink) => Normalizer, file: string): Recorded {
     selfApproval: (w) => r.self.push(w),
     missing: (reason, kind) => r.missing.push({ reason, kind }),
     providerError: (m) => r.provider.push(m),
+    providerTrouble() {},
+    engineFailed() {},
+    progress() {},
     declined: (a) => r.declined.push(a),
     finished: () => (r.finished = true),
-    progress: () => {},
   };
   const n = make(sink);
   for (const line of readFileSync(join(ENGINE_FIXTURES, file), "utf8").split("\n")) n.line(line);
@@ -118,7 +120,7 @@ describe("harness: engine normalizers (recorded logs)", () => {
     it("engine-chosen types cannot impersonate the harness; approval-looking ones are self-approvals", () => {
       const r: string[] = [];
       const self: string[] = [];
-      const n = createFakeNormalizer({ event: (t) => r.push(t), fileTouched() {}, selfApproval: (w) => self.push(w), missing() {}, providerError() {}, declined() {}, finished() {}, progress() {} });
+      const n = createFakeNormalizer({ event: (t) => r.push(t), fileTouched() {}, selfApproval: (w) => self.push(w), missing() {}, providerError() {}, providerTrouble() {}, engineFailed() {}, progress() {}, declined() {}, finished() {} });
       for (const t of ["run.finished", "tests.finished", "engine.message", "file.changed", "approval.granted", "review.approved", "custom"]) n.line(JSON.stringify({ kind: "event", type: t, data: {} }));
       assert.deepEqual(r, ["engine.emitted", "engine.emitted", "engine.message", "file.changed", "engine.emitted"]);
       assert.deepEqual(self, ["approval.granted", "review.approved"]);
