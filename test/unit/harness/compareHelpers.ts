@@ -37,7 +37,7 @@ export type TaskKind = "pass" | "tests-fail";
 
 const SUB = "module.exports = function sub(a, b) {\n  return a - b;\n};\n";
 
-export function compareWorkspace(kinds: TaskKind[] = ["pass", "tests-fail"]): CompareWorkspace {
+export function compareWorkspace(kinds: TaskKind[] = ["pass", "tests-fail"], o: { timeoutS?: number } = {}): CompareWorkspace {
   const root = tempDir("cto-cmpws-");
   writeFileSync(join(root, "WORKBOARD.yaml"), "workspace: { name: compare-test }\n");
   mkdirSync(join(root, ".sot/03-PROTOCOLS"), { recursive: true });
@@ -59,7 +59,7 @@ export function compareWorkspace(kinds: TaskKind[] = ["pass", "tests-fail"]): Co
     const id = `t${i + 1}-${kind}`;
     const file = join(root, "tasks", `${id}.yaml`);
     const test = kind === "pass" ? `["node", "test.js"]` : `["node", "-e", "process.exit(1)"]`;
-    writeFileSync(file, `id: ${id}\nprompt: "Add subtract() in src/sub.js"\nrepo: ../repos/calc\nallowed_files: ["src/**"]\ntest_command: ${test}\ntimeout_s: 30\nscenario:\n  - write: { path: src/sub.js, content: ${JSON.stringify(SUB)} }\n  - exit: 0\n`);
+    writeFileSync(file, `id: ${id}\nprompt: "Add subtract() in src/sub.js"\nrepo: ../repos/calc\nallowed_files: ["src/**"]\ntest_command: ${test}\ntimeout_s: ${o.timeoutS ?? 30}\nscenario:\n  - write: { path: src/sub.js, content: ${JSON.stringify(SUB)} }\n  - exit: 0\n`);
     return file;
   });
   const taskSet = join(root, "records", "compare-set.md");
