@@ -82,8 +82,6 @@ describe("engines: cto compare with the real codex and pi CLIs, then the candida
       ["case: pass — verified", "fake: pass — verified", "codex: pass — verified", "pi: pass — verified"],
       c.err,
     );
-    const version = (e: string) => cmp.cells.find((x: { engine: string }) => x.engine === e);
-    assert.ok(version("codex") && version("pi"));
     assert.ok(server.requests.some((q) => q.path.endsWith("/responses")) && server.requests.some((q) => q.path.endsWith("/chat/completions")), "both real CLIs called the server");
     const g = await cto(["gates", ".", "--json"], env, ws.root);
     assert.equal(g.code, 0, g.err);
