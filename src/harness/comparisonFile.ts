@@ -188,7 +188,7 @@ export interface ComparisonCheck {
 }
 
 /** Reads a comparison folder and checks its signature and its files against it (not its bundles). */
-export async function checkComparison(dir: string, trust: TrustStore): Promise<ComparisonCheck> {
+export async function checkComparison(dir: string, trust: TrustStore, now?: Date): Promise<ComparisonCheck> {
   const out: ComparisonCheck = { dir: resolve(dir), signature: "unsigned", signer: null, keyid: null, problems: [] };
   const read = async (name: string): Promise<string | undefined> => {
     try {
@@ -249,6 +249,8 @@ export async function checkComparison(dir: string, trust: TrustStore): Promise<C
     if (subjects.get(name) !== cell.bundle_digest.replace(/^sha256:/, "")) out.problems.push(`the signature does not name bundle ${cell.run_id} with the digest its cell gives`);
   }
   for (const name of subjects.keys()) if (!named.has(name)) out.problems.push(`the signature names ${name}, which no cell names`);
+  // The newest comparison decides: one dated ahead of the clock would decide for ever (bundles: the same rule).
+  if (Date.parse(predicate.generated_at) - (now ?? new Date()).getTime() > 5 * 60_000) out.problems.push(`the comparison claims to be generated in the future (${predicate.generated_at})`);
   if (out.problems.length === 0) out.comparison = predicate;
   return out;
 }

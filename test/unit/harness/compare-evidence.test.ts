@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { discoverWorkspaces, evaluateGates, loadWorkspace, nodeFs, type GateState } from "../../../src/core";
 import { main } from "../../../src/cli/main";
 import type { CliIo } from "../../../src/cli/io";
-import { checkComparison, compareEngines, loadTrustStore, readComparisons, type Comparison } from "../../../src/harness";
+import { checkComparison, compareEngines, loadSigningKey, loadTrustStore, readComparisons, renderComparisonMd, writeComparison, type Comparison } from "../../../src/harness";
 import { attackerKey, resign, stripSignature } from "./forge";
 import { compareWorkspace, setRuleLine, type CompareWorkspace } from "./compareHelpers";
 import { cleanupTemps, tempDir } from "./helpers";
@@ -155,6 +155,14 @@ describe("harness: candidate-default from a signed comparison", function () {
     assert.match(lacks(g), /signed by an untrusted key/);
     rmSync(join(bad, "attestation.json"));
     assert.match(lacks(await gateOf(ws, join(bad, ".."))), /not evidence: .*: unsigned/);
+  });
+
+  it("a comparison dated ahead of the clock is not evidence (the newest decides: it would decide for ever)", async () => {
+    const d = copy();
+    const c: Comparison = JSON.parse(readFileSync(join(d, "comparison.json"), "utf8"));
+    c.generated_at = new Date(Date.now() + 86_400_000).toISOString();
+    writeComparison(d, c, renderComparisonMd(c), loadSigningKey());
+    assert.match(lacks(await gateOf(ws, join(d, ".."))), /not evidence: .*the comparison claims to be generated in the future/);
   });
 
   it("a comparison over other tasks does not count for the set", async () => {
