@@ -12,7 +12,7 @@
 //   comparison_read_ms         median wall time of readComparisons() on the merged comparison:
 //                              what the gates do whenever they are read (all 300 bundles re-verified)
 // The runs sign with a key of the bench's own (CTO_SIGNING_KEY), never the user's.
-// Usage: node scripts/bench-compare.mjs [--runs N] [--cells-per-shard N]; also a section of `npm run bench`.
+// Usage: node scripts/bench-compare.mjs [--runs N] [--cells-per-shard N] [--keep]; also a section of `npm run bench`.
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { createHash, generateKeyPairSync } from "node:crypto";
@@ -48,7 +48,7 @@ function node(args, env, cwd) {
   });
 }
 
-export async function measure({ runs = 3, perShard = 100, log = () => {} } = {}) {
+export async function measure({ runs = 3, perShard = 100, keep = false, log = () => {} } = {}) {
   const work = mkdtempSync(join(tmpdir(), "cto-bench-compare-"));
   const env = { ...process.env, CTO_SIGNING_KEY: join(work, "signing-key.pem") };
   writeFileSync(env.CTO_SIGNING_KEY, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
@@ -138,7 +138,8 @@ export async function measure({ runs = 3, perShard = 100, log = () => {} } = {})
       comparison_read_ms: Math.round(median(reads)),
     };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (keep) log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -150,6 +151,6 @@ const ROWS = [
 ];
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const figures = await measure({ runs: arg("--runs", Number(process.env.CTO_BENCH_RUNS ?? 3)), perShard: arg("--cells-per-shard", 100), log: (m) => process.stderr.write(`[bench-compare] ${m}\n`) });
+  const figures = await measure({ runs: arg("--runs", Number(process.env.CTO_BENCH_RUNS ?? 3)), perShard: arg("--cells-per-shard", 100), keep: process.argv.includes("--keep"), log: (m) => process.stderr.write(`[bench-compare] ${m}\n`) });
   console.log(JSON.stringify(process.env.CTO_BENCH ? { figures, rows: ROWS } : figures, null, 2));
 }
