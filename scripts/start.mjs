@@ -2,12 +2,13 @@
 // the desktop `code` when there is one, otherwise code-server on 127.0.0.1 (works offline).
 // Env: PORT (default 8080, or the next free one), CTO_START_HOST=code-server (ignore a desktop code),
 // CTO_START_WORKSPACE (folder to open instead of fixtures/workspace), CTO_START_COPY=1 (skip vsce and
-// copy the extension folder into place: quicker, and what happens anyway when packaging fails).
+// copy the extension folder into place: quicker while iterating). Otherwise it installs the very
+// .vsix `npm run package` builds (scripts/package.mjs), and a packaging failure stops it.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_VSIX, packageVsix } from "./package.mjs";
 import { cacheBase, ensureHost, freePort, hostEnv, installExitHandlers, RUN_MARKER_VAR, startCodeServer, trackMarker,
   userSettings, writeUserSettings } from "./host/index.mjs";
 
@@ -61,25 +62,27 @@ server.child.once("exit", async (code, signal) => {
   process.exit(1); // the exit handler sweeps the marker
 });
 
-/** Packages a .vsix and installs it with code-server; falls back to copying the extension folder. */
+/** Packages the .vsix (as `npm run package` does) and installs that file with code-server. */
 function installExtension() {
   for (const old of readdirSync(extensionsDir)) {
     if (old.toLowerCase().startsWith(`${extId}-`)) rmSync(join(extensionsDir, old), { recursive: true, force: true });
   }
-  const vsix = join(tmpdir(), `${pkg.name}-${pkg.version}-${process.pid}.vsix`);
-  console.log(`start: packaging ${extId} ${pkg.version}`);
-  // stdin ignored: if vsce wants to ask a question, it fails instead of hanging, and we fall back.
-  const packed = process.env.CTO_START_COPY ? { status: -1 } : spawnSync("npx", ["--no", "vsce", "package",
-    "--no-dependencies", "--allow-missing-repository", "--skip-license", "-o", vsix], { cwd: repo, stdio: ["ignore", "inherit", "inherit"] });
-  if (packed.status === 0) {
-    const inst = spawnSync(L.nodeBin, [L.csEntry, "--config", join(state, "code-server.yaml"), "--extensions-dir", extensionsDir,
-      "--user-data-dir", userDataDir, "--install-extension", vsix, "--force"], { env: hostEnv(), stdio: "inherit" });
-    rmSync(vsix, { force: true });
-    if (inst.status === 0) return;
-    console.log("start: installing the .vsix failed; copying the extension folder instead");
-  } else {
-    console.log(`start: ${process.env.CTO_START_COPY ? "CTO_START_COPY set" : "vsce package failed"}; copying the extension folder instead`);
+  if (process.env.CTO_START_COPY) return copyExtension();
+  console.log(`start: packaging ${extId} ${pkg.version} (npm run package)`);
+  let vsix;
+  try {
+    vsix = packageVsix(DEFAULT_VSIX);
+  } catch (e) {
+    die(`${e.message}\n(CTO_START_COPY=1 npm start copies the extension folder instead)`);
   }
+  const inst = spawnSync(L.nodeBin, [L.csEntry, "--config", join(state, "code-server.yaml"), "--extensions-dir", extensionsDir,
+    "--user-data-dir", userDataDir, "--install-extension", vsix, "--force"], { env: hostEnv(), stdio: "inherit" });
+  if (inst.status !== 0) die(`code-server could not install ${vsix}`);
+  console.log(`start: installed ${vsix}`);
+}
+
+/** CTO_START_COPY: the extension folder copied into place, without packaging. */
+function copyExtension() {
   const dest = join(extensionsDir, `${extId}-${pkg.version}`);
   for (const p of ["package.json", "dist", "media", "syntaxes", "schemas", "README.md", "LICENSE", "CHANGELOG.md"]) {
     if (existsSync(join(repo, p))) cpSync(join(repo, p), join(dest, p), { recursive: true });
@@ -87,5 +90,5 @@ function installExtension() {
   // VS Code lists installed extensions in extensions.json; without this entry a copied folder is
   // ignored once that file exists. Dropping the file makes it rescan the folder.
   rmSync(join(extensionsDir, "extensions.json"), { force: true });
-  console.log(`start: copied the extension to ${dest}`);
+  console.log(`start: CTO_START_COPY set; copied the extension to ${dest}`);
 }

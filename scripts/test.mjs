@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repo = resolve(fileURLToPath(import.meta.url), "..", "..");
@@ -110,13 +110,24 @@ async function integrationTests() {
   // Tests named *.untrusted.test.ts need the workspace opened in Restricted Mode: a second host run.
   const runs = [{ trust: false }];
   if (testFiles("out/test/integration").some((f) => f.endsWith(".untrusted.test.js"))) runs.push({ trust: true });
-  for (const { trust } of runs) {
+  // Last, the smoke test against the .vsix `npm run package` builds, installed into the host
+  // (this rebuilds dist/ in production mode). CTO_TEST_GREP runs skip it, as do desktop hosts.
+  const { integrationHostKind } = await import("./host/index.mjs");
+  if (!process.env.CTO_TEST_GREP && !process.env.CTO_SKIP_VSIX && integrationHostKind() === "code-server") runs.push({ trust: false, installed: true });
+  for (const { trust, installed } of runs) {
     const t = Date.now();
     let out;
     try {
-      out = await runIntegration({ ...common, trust });
+      let installVsix;
+      if (installed) {
+        const { packageVsix } = await import("./package.mjs");
+        installVsix = packageVsix(join(mkdtempSync(join(tmpdir(), "cto-vsix-")), "cto-workbench.vsix"), { quiet: true });
+        console.log(`\nintegration: packaged ${installVsix} (npm run package) in ${secs(t)}`);
+      }
+      out = await runIntegration({ ...common, trust, ...(installed ? { installVsix, testFiles: ["smoke.test.js"] } : {}) });
+      if (installVsix) rmSync(dirname(installVsix), { recursive: true, force: true });
     } catch (e) {
-      finish(`FAILED: the VS Code host could not run: ${e.message}`);
+      finish(`FAILED: the VS Code host could not run${installed ? " the installed .vsix" : ""}: ${e.message}`);
     }
     const r = out.results;
     if (!r) {
@@ -129,7 +140,7 @@ async function integrationTests() {
     for (const f of r.failures) console.log(`  FAILED ${f.title}: ${f.message.split("\n").filter((l) => l.trim()).join(" ")}`);
     // Exit code and counts must agree; a nonzero exit with no failing test is still a failure.
     if (out.code !== 0 && r.failed === 0) { console.log(`extension host exited with code ${out.code}`); totals.failed++; }
-    console.log(`integration run${trust ? " (untrusted workspace)" : ""}: ${secs(t)}`);
+    console.log(`integration run${trust ? " (untrusted workspace)" : installed ? " (installed .vsix)" : ""}: ${secs(t)}`);
   }
 }
 

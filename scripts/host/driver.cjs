@@ -5,6 +5,11 @@
 // and is printed line by line; the parent parses it.
 // Screenshot protocol: a test logs "__VSCODE_SCREENSHOT__ /abs/path.png"; the page is captured to a
 // temp file and renamed into place, so the test (polling for the path) never sees half a PNG.
+// Two more requests, each answered by a file the test polls for (written the same way):
+//   "__CTO_DOM__ {selector, attrs, out}"  the matching elements' text and attributes, as JSON;
+//   "__CTO_KEYS__ {click, waitFor, waitForState, text, press, out}"  clicks and types as a person would: each
+//     selector of `click` in turn (once visible), then after `waitFor` is visible the text and
+//     keys, e.g. a walkthrough button, or the reason in an input box; out gets "ok" or the error.
 "use strict";
 const { chromium } = require("playwright-core");
 const fs = require("fs");
@@ -42,11 +47,36 @@ const NOISE = /open-vsx\.org|marketplace|AgentHost|ChatModelSelection|AccountPol
     } catch (e) { console.log(`[driver] screenshot failed (${file}): ${e.message}`); }
   }));
 
+  const reply = (out, text) => {
+    const tmp = `${out}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, out);
+  };
+  // Queued behind screenshots, so a picture taken after a request shows its effect.
+  const answer = (kind, r) => (shots = shots.then(async () => {
+    try {
+      if (kind === "DOM") {
+        const found = await page.$$eval(r.selector, (els, attrs) => els.map((e) => ({
+          text: (e.textContent || "").trim(), attrs: Object.fromEntries(attrs.map((a) => [a, e.getAttribute(a)])),
+        })), r.attrs || []);
+        reply(r.out, JSON.stringify(found));
+      } else {
+        for (const sel of r.click || []) await page.click(sel, { timeout: 15000 });
+        if (r.waitFor) await page.waitForSelector(r.waitFor, { state: r.waitForState || "visible", timeout: 15000 });
+        if (r.text) await page.keyboard.type(r.text, { delay: 10 });
+        for (const k of r.press || []) await page.keyboard.press(k);
+        reply(r.out, "ok");
+      }
+    } catch (e) { reply(r.out, `error: ${e.message}`); }
+  }));
+
   // Both bindings must exist before the workbench loads, or early log lines and the exit are lost.
   await page.exposeFunction("codeAutomationLog", (_type, args) => {
     const msg = util.format(...(Array.isArray(args) ? args : [args]));
     const shot = /__VSCODE_SCREENSHOT__ (\S.*\.png)\s*$/.exec(msg);
     if (shot) { snap(shot[1].trim()); return; }
+    const req = /^__CTO_(DOM|KEYS)__ (\{.*\})\s*$/.exec(msg);
+    if (req) { answer(req[1], JSON.parse(req[2])); return; }
     if (opts.verbose || !NOISE.test(msg)) console.log(msg);
   });
   let exit;

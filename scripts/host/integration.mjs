@@ -6,7 +6,7 @@
 // Either way the tests see a fresh temp copy of the workspace, never the repo's fixtures.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -28,7 +28,7 @@ export function integrationHostKind() {
  * trust=true keeps workspace trust on, so the copied folder opens untrusted (Restricted Mode).
  * Resolves { code, results, host }; `results` is null when the suite never reported.
  */
-export async function runIntegration({ extDir, testsEntry, workspace, screenshotDir, trust = false,
+export async function runIntegration({ extDir, testsEntry, workspace, screenshotDir, trust = false, installVsix, testFiles,
   timeoutSec = Number(process.env.CTO_TEST_TIMEOUT || 600) }) {
   installExitHandlers();
   if (!existsSync(workspace)) throw new Error(`test workspace ${workspace} does not exist`);
@@ -40,12 +40,17 @@ export async function runIntegration({ extDir, testsEntry, workspace, screenshot
     CTO_TEST_WORKSPACE: ws,                       // lets the smoke test prove it got the copy
     CTO_TEST_TRUST: trust ? "untrusted" : "trusted", // index.ts picks *.untrusted.test.js for trust runs
     CTO_RESULTS_FILE: join(runDir, "results.json"),
+    // Where the extension under test must be loaded from: the development folder, or (installVsix)
+    // the host's extensions folder, where code-server --install-extension put the .vsix.
+    CTO_EXPECT_EXTENSION_DIR: installVsix ? join(runDir, "extensions") : resolve(extDir),
+    ...(testFiles ? { CTO_TEST_FILES: testFiles.join(",") } : {}),
     ...(process.env.CTO_TEST_GREP ? { CTO_TEST_GREP: process.env.CTO_TEST_GREP } : {}),
   };
   // A failure picture from an earlier run would only mislead.
   if (screenshotDir) rmSync(join(resolve(screenshotDir), "__failure-final.png"), { force: true });
   const opts = { extDir: resolve(extDir), testsEntry: resolve(testsEntry), ws, runDir, trust, timeoutSec, testEnv,
-    screenshotDir: screenshotDir && resolve(screenshotDir) };
+    screenshotDir: screenshotDir && resolve(screenshotDir), installVsix };
+  if (installVsix && integrationHostKind() === "electron") throw new Error("the installed-.vsix run needs the code-server host");
   const out = integrationHostKind() === "electron" ? await viaElectron(opts) : await viaCodeServer(opts);
   if (!out.results) out.results = readResultsFile(testEnv.CTO_RESULTS_FILE);
   if (out.code === 0 && !process.env.CTO_KEEP_RUN) rmSync(runDir, { recursive: true, force: true });
@@ -53,7 +58,7 @@ export async function runIntegration({ extDir, testsEntry, workspace, screenshot
   return out;
 }
 
-async function viaCodeServer({ extDir, testsEntry, ws, runDir, trust, timeoutSec, testEnv, screenshotDir }) {
+async function viaCodeServer({ extDir, testsEntry, ws, runDir, trust, timeoutSec, testEnv, screenshotDir, installVsix }) {
   const L = await ensureHost();
   const host = `code-server ${VERSIONS.codeServer} (VS Code ${bundledVscodeVersion(L)}, remote Node extension host)`;
   console.log(`integration host: ${host}${trust ? " [workspace trust on, folder untrusted]" : ""}`);
@@ -62,6 +67,18 @@ async function viaCodeServer({ extDir, testsEntry, ws, runDir, trust, timeoutSec
   const dirs = { home: join(runDir, "home"), tmp: join(runDir, "tmp"), ud: join(runDir, "user-data"), exts: join(runDir, "extensions") };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   writeUserSettings(dirs.ud, userSettings({ trust }));
+  if (installVsix) {
+    // The package as a user gets it: installed by code-server itself. The tests then run beside it
+    // from a bare runner extension, so nothing loads from the development folder.
+    const inst = spawnSync(L.nodeBin, [L.csEntry, "--extensions-dir", dirs.exts, "--user-data-dir", dirs.ud,
+      "--install-extension", installVsix, "--force"], { env: hostEnv({ HOME: dirs.home, TMPDIR: dirs.tmp }), encoding: "utf8" });
+    if (inst.status !== 0) throw new Error(`code-server --install-extension ${installVsix} failed: ${inst.stderr || inst.stdout}`);
+    console.log(`integration: installed ${basename(installVsix)} into the host (${(inst.stdout || "").trim().split("\n").pop()})`);
+    extDir = join(runDir, "runner");
+    mkdirSync(extDir, { recursive: true });
+    writeFileSync(join(extDir, "package.json"), JSON.stringify({ name: "cto-installed-test-runner", publisher: "cto-test",
+      version: "0.0.0", engines: { vscode: "*" }, description: "Runs the integration tests against the installed CTO Workbench." }));
+  }
   // Per-run HOME and TMPDIR: nothing the host writes leaks between runs or into the user's home.
   const perRun = { HOME: dirs.home, TMPDIR: dirs.tmp, [RUN_MARKER_VAR]: marker };
   let server, driver;

@@ -3,6 +3,7 @@ import { nodeIo, UsageError, type CliCommand, type CliIo } from "./io";
 import { VERSION_STRING } from "./version";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  init: { summary: "start a CTO child workspace: WORKBOARD.yaml, .cto/config.yaml, --ci github workflow (never overwrites)", load: async () => (await import("./commands/init")).default },
   validate: { summary: "validate planning docs (exit 0 clean, 1 errors, 2 usage)", load: async () => (await import("./commands/validate")).default },
   issues: { summary: "the CTO-WORK issue graph: status, blockers, unblocks, cycles", load: async () => (await import("./commands/issues")).default },
   gates: { summary: "stage gate states, reasons and missing evidence", load: async () => (await import("./commands/gates")).default },

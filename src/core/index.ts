@@ -3,7 +3,21 @@ export * from "./types";
 export type * from "./model";
 export { parseDoc, isPlanningDoc, decodeText, MAX_DOC_BYTES } from "./parse";
 export { CtoWorkspace, sourceOf, LEXICON_FILE } from "./workspace";
-export { validateWorkspace, resolveOptions, compareFindings } from "./validate";
+export { validateWorkspace, validateWorkspaceDetailed, resolveOptions, compareFindings } from "./validate";
+export {
+  CONFIG_FILE,
+  UNCONFIGURABLE_RULES,
+  UNSUPPRESSIBLE_RULES,
+  configFolder,
+  emptyConfig,
+  ignoreMatcher,
+  optionsFor,
+  parseConfig,
+  readConfigFile,
+  type ConfigProblem,
+  type CtoConfig,
+} from "./config";
+export { applySuppressions, cleanReason, parseDirectives, reasonProblem, suppressionEdits, type Directive, type SuppressionPlan } from "./suppressions";
 export { discoverWorkspaces, loadWorkspace, findRootAbove, skippedDocs, toRel, readText, type DiscoveredWorkspace, type Skipped } from "./load";
 export { parseWorkboard, WORKBOARD_FILE, type Workboard, type WorkItem } from "./workboard";
 export { buildGraph, dependencyOrder, compareIds, type DependencyGraph } from "./graph";

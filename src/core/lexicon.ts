@@ -20,6 +20,11 @@ export interface LexiconSpec {
   qualifiers: { negation: string[]; candidate: string[]; conditional: string[]; earned: string[] };
   mentions: string[];
   disable?: string[];
+  /**
+   * Names of candidate backends. The first is the one the phrases are written with (`case`);
+   * every phrase word that names it also matches the others (from .cto/config.yaml `candidates`).
+   */
+  candidates?: string[];
 }
 
 interface Element {
@@ -70,7 +75,10 @@ export function compilePhrase(phrase: string): Pattern {
 
 export function compileLexicon(spec: LexiconSpec): Lexicon {
   const disabled = new Set(spec.disable ?? []);
-  const claims = spec.claims.filter((c) => !disabled.has(c.id)).map((c) => ({ ...c, patterns: c.phrases.map(compilePhrase) }));
+  const [named, ...others] = (spec.candidates ?? []).map((c) => c.toLowerCase());
+  const withCandidates = (p: Pattern): Pattern =>
+    named === undefined || others.length === 0 ? p : p.map((e) => (e.words.has(named) ? { ...e, words: new Set([...e.words, ...others]) } : e));
+  const claims = spec.claims.filter((c) => !disabled.has(c.id)).map((c) => ({ ...c, patterns: c.phrases.map((ph) => withCandidates(compilePhrase(ph))) }));
   const byFirstWord = new Map<string, { claim: CompiledClaim; pattern: Pattern }[]>();
   const anyStart: { claim: CompiledClaim; pattern: Pattern }[] = [];
   for (const claim of claims) {
@@ -159,7 +167,7 @@ export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: Lexic
     return { spec: base, problems };
   }
   for (const key of Object.keys(raw)) {
-    if (!["claims", "qualifiers", "mentions", "disable", "version"].includes(key)) {
+    if (!["claims", "qualifiers", "mentions", "disable", "version", "candidates"].includes(key)) {
       problems.push({ message: `unknown lexicon key '${key}'`, line: 1, column: 1 });
     }
   }
@@ -185,7 +193,8 @@ export function mergeLexicon(base: LexiconSpec, yamlText: string): { spec: Lexic
   }
   const mentions = [...base.mentions, ...(Array.isArray(raw.mentions) ? raw.mentions.map(String) : [])];
   const disable = [...(base.disable ?? []), ...(Array.isArray(raw.disable) ? raw.disable.map(String) : [])];
-  return { spec: { claims, qualifiers, mentions, disable }, problems };
+  const candidates = [...(base.candidates ?? []), ...(Array.isArray(raw.candidates) ? raw.candidates.map(String) : [])];
+  return { spec: { claims, qualifiers, mentions, disable, ...(candidates.length ? { candidates } : {}) }, problems };
 }
 
 let defaultLexicon: Lexicon | undefined;

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { FsLike } from "./fs";
 import { decodeText } from "./parse";
 import { WORKBOARD_FILE } from "./workboard";
+import { readConfigFile } from "./config";
 import { CtoWorkspace, LEXICON_FILE } from "./workspace";
 
 /** Folders never searched: VCS data, dependencies, our own run output. */
@@ -77,6 +78,7 @@ export async function loadWorkspace(found: DiscoveredWorkspace, fs: FsLike): Pro
   ws.setWorkboard(await readText(fs, path.join(found.root, WORKBOARD_FILE)));
   const lex = await readText(fs, path.join(found.root, LEXICON_FILE));
   if (lex !== undefined) ws.setLexicon(lex);
+  ws.setConfig(await readConfigFile(fs, found.root));
   const md = found.files.filter((f) => f.toLowerCase().endsWith(".md"));
   let next = 0;
   const worker = async () => {

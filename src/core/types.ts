@@ -17,6 +17,10 @@ export const RULE_IDS = [
   "dependency",
   "readiness-claim",
   "record-structure",
+  // Ours, about the validator's own inputs: .cto/config.yaml and inline suppressions.
+  "config",
+  "suppression",
+  "unused-suppression",
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -61,6 +65,16 @@ export interface ValidateOptions {
   maxReviewAgeDays: number;
   /** Per-rule severity override; "off" disables the rule. */
   severities: Partial<Record<RuleId, SeveritySetting>>;
+  /** Globs of workspace-relative docs not to validate (from `.cto/config.yaml`). */
+  ignore?: string[];
+  /** false: inline suppression comments are ignored (`cto validate --no-inline-config`). */
+  inlineConfig?: boolean;
+}
+
+/** A finding an inline suppression silenced, with the suppression's reason and place. */
+export interface SuppressedFinding extends Finding {
+  reason: string;
+  suppression: { kind: "next-line" | "block"; line: number; column: number };
 }
 
 export const DEFAULT_SEVERITIES: Record<RuleId, Severity> = {
@@ -75,6 +89,9 @@ export const DEFAULT_SEVERITIES: Record<RuleId, Severity> = {
   dependency: "error",
   "readiness-claim": "error",
   "record-structure": "error",
+  config: "error",
+  suppression: "warning",
+  "unused-suppression": "warning",
 };
 
 export const DEFAULT_MAX_REVIEW_AGE_DAYS = 90;

@@ -1,6 +1,7 @@
 // One CTO child workspace (a folder holding WORKBOARD.yaml) held in memory and updated
 // incrementally: setting one doc re-parses only that doc and tells which docs' findings may
 // have changed, so the editor re-validates those and nothing else.
+import { emptyConfig, parseConfig, type ConfigProblem, type CtoConfig } from "./config";
 import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
 import { compileLexicon, defaultLexiconSpec, getDefaultLexicon, mergeLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
 import type { Issue, PlanningDoc } from "./model";
@@ -21,6 +22,10 @@ export class CtoWorkspace {
   workboard: Workboard | undefined;
   lexicon: Lexicon = getDefaultLexicon();
   lexiconProblems: LexiconProblem[] = [];
+  /** `.cto/config.yaml`, parsed (empty when absent), and its located problems. */
+  config: CtoConfig = emptyConfig();
+  configProblems: ConfigProblem[] = [];
+  private lexiconText: string | undefined;
 
   private idDefs = new Map<string, IssueDef[]>();
   private refsTo = new Map<string, Set<string>>();
@@ -88,15 +93,41 @@ export class CtoWorkspace {
 
   /** Sets .cto/lexicon.yaml's text (undefined: built-in lexicon only). Every doc may change. */
   setLexicon(text: string | undefined): Set<string> {
-    if (text === undefined) {
+    this.lexiconText = text;
+    this.compileWorkspaceLexicon();
+    return new Set(this.docs.keys());
+  }
+
+  /**
+   * Sets .cto/config.yaml's text (undefined: absent; `{ unreadable }`: present but not text,
+   * which is a located problem, never silently no config). Every doc may change.
+   */
+  setConfig(text: string | undefined | { unreadable: string }): Set<string> {
+    const before = this.config.candidates.join(",");
+    if (typeof text === "string") {
+      const r = parseConfig(text);
+      this.config = r.config;
+      this.configProblems = r.problems;
+    } else {
+      this.config = emptyConfig();
+      this.configProblems = text ? [{ message: text.unreadable, range: { line: 1, column: 1, endLine: 1, endColumn: 2 } }] : [];
+    }
+    if (this.config.candidates.join(",") !== before) this.compileWorkspaceLexicon();
+    return new Set(this.docs.keys());
+  }
+
+  /** Built-in lexicon, then .cto/lexicon.yaml, then the config's extra candidate names: one place. */
+  private compileWorkspaceLexicon(): void {
+    const candidates = this.config.candidates;
+    if (this.lexiconText === undefined && candidates.length === 0) {
       this.lexicon = getDefaultLexicon();
       this.lexiconProblems = [];
-    } else {
-      const merged = mergeLexicon(defaultLexiconSpec(), text);
-      this.lexicon = compileLexicon(merged.spec);
-      this.lexiconProblems = merged.problems;
+      return;
     }
-    return new Set(this.docs.keys());
+    const merged = this.lexiconText === undefined ? { spec: defaultLexiconSpec(), problems: [] } : mergeLexicon(defaultLexiconSpec(), this.lexiconText);
+    const spec = candidates.length > 0 ? { ...merged.spec, candidates: [...(merged.spec.candidates ?? []), ...candidates] } : merged.spec;
+    this.lexicon = compileLexicon(spec);
+    this.lexiconProblems = merged.problems;
   }
 
   planningDocs(): PlanningDoc[] {

@@ -2,7 +2,7 @@
 // affected docs are re-validated, and a generation counter drops results that a newer
 // edit has overtaken.
 import * as vscode from "vscode";
-import { LEXICON_FILE, validateWorkspace, WORKBOARD_FILE, type Finding } from "../core";
+import { CONFIG_FILE, LEXICON_FILE, validateWorkspace, WORKBOARD_FILE, type Finding } from "../core";
 import { debounceMs, validateOptions, validationEnabled } from "./config";
 import { toDiagnostic } from "./convert";
 import type { Log } from "./log";
@@ -80,12 +80,12 @@ export class DiagnosticsFeature implements vscode.Disposable {
     const started = performance.now();
     let results: Map<string, Finding[]>;
     try {
-      results = validateWorkspace(ws, validateOptions(vscode.Uri.file(ws.root)), affected);
+      results = validateWorkspace(ws, validateOptions(vscode.Uri.file(ws.root), ws), affected);
     } catch (e) {
       this.log.error("validation failed", e);
       return [];
     }
-    for (const rel of [WORKBOARD_FILE, LEXICON_FILE]) if (!results.has(rel)) results.set(rel, []);
+    for (const rel of [WORKBOARD_FILE, LEXICON_FILE, CONFIG_FILE]) if (!results.has(rel)) results.set(rel, []);
     const all: Finding[] = [];
     for (const [rel, list] of results) {
       const uri = this.model.uriOf(ws, rel);
@@ -106,5 +106,5 @@ export class DiagnosticsFeature implements vscode.Disposable {
 }
 
 function isPlanningFile(uri: vscode.Uri): boolean {
-  return uri.scheme === "file" && (uri.path.endsWith(".md") || uri.path.endsWith("/" + WORKBOARD_FILE) || uri.path.endsWith("/" + LEXICON_FILE));
+  return uri.scheme === "file" && (uri.path.endsWith(".md") || uri.path.endsWith("/" + WORKBOARD_FILE) || uri.path.endsWith("/" + LEXICON_FILE) || uri.path.endsWith("/" + CONFIG_FILE));
 }

@@ -2,7 +2,7 @@
 // root, fed from disk and from open editor buffers, and kept current by a file watcher.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readText, toRel, WORKBOARD_FILE } from "../core";
+import { CONFIG_FILE, CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readConfigFile, readText, toRel, WORKBOARD_FILE } from "../core";
 import { SKIP_DIRS } from "../core/load";
 import { vscodeFs } from "./fsAdapter";
 import type { Log } from "./log";
@@ -21,7 +21,7 @@ export class PlanningModel implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
 
   constructor(private readonly log: Log) {
-    const watcher = vscode.workspace.createFileSystemWatcher("**/{*.md,WORKBOARD.yaml,lexicon.yaml}");
+    const watcher = vscode.workspace.createFileSystemWatcher("**/{*.md,WORKBOARD.yaml,lexicon.yaml,config.yaml}");
     this.disposables.push(
       watcher,
       watcher.onDidCreate((u) => this.onDiskChange(u, "create")),
@@ -91,9 +91,11 @@ export class PlanningModel implements vscode.Disposable {
     this.apply(at.ws, at.rel, text);
   }
 
-  private apply(ws: CtoWorkspace, rel: string, text: string | undefined): void {
+  private apply(ws: CtoWorkspace, rel: string, text: string | undefined | { unreadable: string }): void {
     let affected: Set<string>;
-    if (rel === WORKBOARD_FILE) affected = ws.setWorkboard(text);
+    if (rel === CONFIG_FILE) affected = ws.setConfig(text);
+    else if (typeof text === "object") return; // only the config says "unreadable"
+    else if (rel === WORKBOARD_FILE) affected = ws.setWorkboard(text);
     else if (rel === LEXICON_FILE) affected = ws.setLexicon(text);
     else if (text === undefined) affected = ws.deleteDoc(rel);
     else affected = ws.setDoc(rel, text);
@@ -108,7 +110,8 @@ export class PlanningModel implements vscode.Disposable {
       const d = decodeText(bytes);
       if (at.rel.endsWith(".md")) {
         this.changeEmitter.fire({ ws: at.ws, affected: at.ws.setDoc(at.rel, bytes) });
-      } else this.apply(at.ws, at.rel, "text" in d ? d.text : undefined);
+      } else if (at.rel === CONFIG_FILE) this.apply(at.ws, at.rel, await readConfigFile(vscodeFs, at.ws.root));
+      else this.apply(at.ws, at.rel, "text" in d ? d.text : undefined);
     } catch {
       this.apply(at.ws, at.rel, undefined);
     }
@@ -132,6 +135,7 @@ export class PlanningModel implements vscode.Disposable {
     }
     at.ws.files.add(at.rel);
     if (at.rel.endsWith(".md")) await this.reloadFromDisk(uri);
+    else if (at.rel === CONFIG_FILE) this.apply(at.ws, at.rel, await readConfigFile(vscodeFs, at.ws.root));
     else this.apply(at.ws, at.rel, await readText(vscodeFs, uri.fsPath));
   }
 
@@ -139,7 +143,7 @@ export class PlanningModel implements vscode.Disposable {
     if (uri.scheme !== "file") return undefined;
     const rel = toRel(root, uri.fsPath);
     if (rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
-    if (rel !== LEXICON_FILE && rel.split("/").some((seg) => SKIP_DIRS.has(seg))) return undefined;
+    if (rel !== LEXICON_FILE && rel !== CONFIG_FILE && rel.split("/").some((seg) => SKIP_DIRS.has(seg))) return undefined;
     return rel;
   }
 

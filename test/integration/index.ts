@@ -26,7 +26,9 @@ function testFiles(dir: string, rel = ""): string[] {
 export function run(): Promise<void> {
   // A trust run (workspace opened untrusted) takes only *.untrusted.test.js; a normal run the rest.
   const untrusted = process.env.CTO_TEST_TRUST === "untrusted";
-  const files = testFiles(__dirname).filter((f) => f.endsWith(".untrusted.test.js") === untrusted);
+  // CTO_TEST_FILES (comma-separated) picks files by name, e.g. the smoke test for the installed .vsix.
+  const only = process.env.CTO_TEST_FILES?.split(",").filter(Boolean);
+  const files = testFiles(__dirname).filter((f) => (only ? only.includes(path.basename(f)) : f.endsWith(".untrusted.test.js") === untrusted));
   const mocha = new Mocha({ ui: "tdd", timeout: 60_000, color: false, reporter: "spec" });
   Mocha.interfaces.bdd(mocha.suite); // describe/it too, as in the unit tests: one style per file, either works
   if (process.env.CTO_TEST_GREP) mocha.grep(process.env.CTO_TEST_GREP);

@@ -97,3 +97,31 @@ export async function screenshot(name: string, timeoutMs = 20_000): Promise<stri
   await waitFor(() => fs.existsSync(file), timeoutMs, `screenshot ${file} from the driver`);
   return file;
 }
+
+let requestSeq = 0;
+/** Asks the runner's browser driver (code-server host only) and waits for its answer file. */
+async function askDriver(kind: "DOM" | "KEYS", request: Record<string, unknown>, timeoutMs: number): Promise<string> {
+  const dir = screenshotDir();
+  if (!dir) throw new Error(`this host has no browser driver (CTO_SCREENSHOT_DIR unset): cannot ${kind === "DOM" ? "read the workbench" : "type"}`);
+  const out = path.join(dir, `.driver-${process.pid}-${++requestSeq}.answer`);
+  fs.rmSync(out, { force: true });
+  console.log(`__CTO_${kind}__ ${JSON.stringify({ ...request, out })}`);
+  await waitFor(() => fs.existsSync(out), timeoutMs, `the driver's answer to ${kind} ${JSON.stringify(request)}`);
+  const text = fs.readFileSync(out, "utf8");
+  fs.rmSync(out, { force: true });
+  return text;
+}
+
+/** The workbench's elements matching a CSS selector: text and the asked attributes. */
+export async function queryWorkbench(selector: string, attrs: string[] = [], timeoutMs = 20_000): Promise<{ text: string; attrs: Record<string, string | null> }[]> {
+  return JSON.parse(await askDriver("DOM", { selector, attrs }, timeoutMs));
+}
+
+/**
+ * Clicks and types in the workbench as a person would: each `click` selector in turn (Playwright
+ * selectors, e.g. `.monaco-button:has-text("Run")`), then, once `waitFor` is visible, the text and keys.
+ */
+export async function typeInWorkbench(opts: { click?: string[]; waitFor?: string; waitForState?: "visible" | "attached"; text?: string; press?: string[] }, timeoutMs = 30_000): Promise<void> {
+  const r = await askDriver("KEYS", opts, timeoutMs);
+  if (r !== "ok") throw new Error(`typing failed: ${r}`);
+}

@@ -35,7 +35,7 @@ describe("cto validate", () => {
     const r = await cto(["validate", path.join(FIXTURES, "broken/promotion-status"), "--json"], FIXTURES, { CTO_TODAY: TODAY });
     assert.equal(r.code, 1);
     const j = JSON.parse(r.out);
-    assert.deepEqual(Object.keys(j), ["tool", "version", "scope", "backend_ready", "ok", "root", "files", "findings", "skipped", "summary"]);
+    assert.deepEqual(Object.keys(j), ["tool", "version", "scope", "backend_ready", "ok", "root", "files", "findings", "suppressed", "inline_config", "skipped", "summary"]);
     assert.equal(j.tool, "cto-validate");
     assert.equal(j.scope, "planning-only");
     assert.equal(j.backend_ready, false);
@@ -53,7 +53,7 @@ describe("cto validate", () => {
         message: "core_promotion_status is 'promoted': local planning docs are never promoted (expected 'not-promoted')",
       },
     ]);
-    assert.deepEqual(j.summary, { errors: 1, warnings: 0, infos: 0 });
+    assert.deepEqual(j.summary, { errors: 1, warnings: 0, infos: 0, suppressed: 0 });
   });
 
   it("validates single files within their workspace", async () => {
@@ -102,6 +102,29 @@ describe("cto validate", () => {
       require("node:fs").symlinkSync("..", path.join(dir, "my ws", "loop"));
       const r = await cto(["validate", path.join(dir, "my ws"), "--today", TODAY]);
       assert.equal(r.code, 0, r.out + r.err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("harness commands and .cto/config.yaml", () => {
+  it("cto gates and cto run use the config's evidence and fixtures folders; a broken config stops them", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cto-cfgrun-"));
+    try {
+      cpSync(path.join(FIXTURES, "configured"), dir, { recursive: true });
+      const g = JSON.parse((await cto(["gates", ".", "--json"], dir)).out);
+      assert.equal(g.runs, path.join(dir, "evidence/runs"));
+      assert.equal(g.fixtures, path.join(dir, "harness-fixtures"));
+      const r = await cto(["run", "--engine", "fake", "--task", "harness-fixtures/happy-path/task.yaml", "--json", "--isolation", "none"], dir, { PATH: process.env.PATH ?? "" });
+      assert.equal(r.code, 0, r.out + r.err);
+      const bundles = require("node:fs").readdirSync(path.join(dir, "evidence/runs"));
+      assert.equal(bundles.length, 1);
+      writeFileSync(path.join(dir, ".cto/config.yaml"), "evidenceFolder: ../../outside\n");
+      const bad = await cto(["gates", ".", "--json"], dir);
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /\.cto\/config\.yaml:1:17: error config evidenceFolder must stay inside the workspace/);
+      assert.equal((await cto(["run", "--engine", "fake", "--task", "harness-fixtures/happy-path/task.yaml"], dir)).code, 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

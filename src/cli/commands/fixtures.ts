@@ -9,7 +9,6 @@ import {
   listFixtureRows,
   loadMatrix,
   MatrixWorkspaceError,
-  packageFixturesDir,
   runFixtures,
   selectRows,
   unmatchedFolders,
@@ -17,6 +16,7 @@ import {
 } from "../../harness";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
+import { evidenceDirOf, fixturesDirOf, workspaceConfig } from "../workspaceConfig";
 
 const HELP = `usage: cto fixtures [NAME...] [--json] [--workspace DIR] [--fixtures DIR] [--out DIR]
 
@@ -28,8 +28,10 @@ characteristic event, status, exit code) with the row of the matrix planning doc
                      folder (timeout, gated-not-enabled); default: every row
   --workspace DIR    the CTO child workspace holding the matrix doc (default: the one at,
                      below or above the current folder)
-  --fixtures DIR     the fixture folders (default: the package's fixtures/harness)
-  --out DIR          runs folder for the bundles (default: <workspace>/.cto/runs)
+  --fixtures DIR     the fixture folders (default: .cto/config.yaml fixturesFolder,
+                     else the package's fixtures/harness)
+  --out DIR          runs folder for the bundles (default: .cto/config.yaml
+                     evidenceFolder, else <workspace>/.cto/runs)
   --concurrency N    rows run at once (default: the number of CPUs)
   --json             one JSON object { ok, workspace, matrix_doc, rows: [...] }
 
@@ -64,9 +66,10 @@ export default async function fixtures(args: string[], io: CliIo): Promise<numbe
     if (e instanceof MatrixWorkspaceError) throw new UsageError(e.message);
     throw e;
   }
-  const fixturesDir = v.fixtures ? path.resolve(io.cwd, v.fixtures) : packageFixturesDir();
+  const config = await workspaceConfig(ws.root, io.cwd);
+  const fixturesDir = v.fixtures ? path.resolve(io.cwd, v.fixtures) : fixturesDirOf(ws.root, config);
   if (!existsSync(fixturesDir) || !statSync(fixturesDir).isDirectory()) throw new UsageError(`fixtures folder ${fixturesDir} does not exist`);
-  const outDir = v.out ? path.resolve(io.cwd, v.out) : path.join(ws.root, ".cto", "runs");
+  const outDir = v.out ? path.resolve(io.cwd, v.out) : evidenceDirOf(ws.root, config);
 
   const matrix = await loadMatrix(ws.root);
   const doc = matrix.doc ?? ws.doc;

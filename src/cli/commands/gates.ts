@@ -3,9 +3,10 @@
 // bundles and the comparisons, each verified now (a comparison's bundles too).
 import * as path from "node:path";
 import { currentGate, evaluateGates, type ComparisonTable } from "../../core";
-import { loadTrustStore, matrixFromDocs, packageFixturesDir, readComparisons, readEvidence, TRUSTED_KEYS_FILE, type EvidenceEntry } from "../../harness";
+import { loadTrustStore, matrixFromDocs, readComparisons, readEvidence, TRUSTED_KEYS_FILE, type EvidenceEntry } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { loadWorkspacesAt } from "../workspaces";
+import { evidenceDirOf, fixturesDirOf, workspaceConfig } from "../workspaceConfig";
 
 const HELP = `usage: cto gates [PATH] [--runs DIR] [--compare DIR] [--fixtures DIR] [--max-age-days N] [--json]
 
@@ -16,11 +17,13 @@ verified now; a gate is passed only on fresh, verified evidence signed by a trus
 run with OS isolation; a bundle that goes stale or fails verification un-passes it.
 Default status is earned, not assumed.
 
-  --runs DIR           evidence bundles (default: <workspace root>/.cto/runs)
+  --runs DIR           evidence bundles (default: .cto/config.yaml evidenceFolder,
+                       else <workspace root>/.cto/runs)
   --compare DIR        comparisons, for candidate-default (default: <workspace root>/.cto/compare);
                        every bundle of the deciding comparison is verified again
   --fixtures DIR       fixture folders, to tell which matrix row a bundle reproduces
-                       (default: the package's fixtures/harness)
+                       (default: .cto/config.yaml fixturesFolder, else the package's
+                       fixtures/harness)
   --max-age-days N     maximum bundle age for fresh evidence (default 30)
   --json               print the states as JSON
 
@@ -47,11 +50,12 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
     maxAgeDays = Number(values["max-age-days"]);
     if (!Number.isFinite(maxAgeDays) || maxAgeDays < 0) throw new UsageError("--max-age-days must be a number ≥ 0");
   }
-  const fixturesDir = values.fixtures ? path.resolve(io.cwd, values.fixtures) : packageFixturesDir();
   const list = await loadWorkspacesAt(io.cwd, positionals[0]);
   const out = await Promise.all(
     list.map(async (ws) => {
-      const runsDir = values.runs ? path.resolve(io.cwd, values.runs) : path.join(ws.root, ".cto", "runs");
+      const config = await workspaceConfig(ws.root, io.cwd);
+      const fixturesDir = values.fixtures ? path.resolve(io.cwd, values.fixtures) : fixturesDirOf(ws.root, config);
+      const runsDir = values.runs ? path.resolve(io.cwd, values.runs) : evidenceDirOf(ws.root, config);
       const matrix = matrixFromDocs(ws.root, ws.planningDocs());
       const trust = loadTrustStore({ env: io.env, workspaceRoot: ws.root });
       const evidence: EvidenceEntry[] = await readEvidence(runsDir, { matrix: matrix.rows, fixturesDir, trust, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) });
@@ -62,6 +66,7 @@ export default async function gates(args: string[], io: CliIo): Promise<number> 
       return {
         root: path.relative(io.cwd, ws.root) || ".",
         runs: runsDir,
+        fixtures: fixturesDir,
         current: currentGate(states)?.id ?? null,
         evidence_bundles: evidence.length,
         evidence: { verified: count("verified"), stale: count("stale"), tampered: count("tampered"), unsigned: count("unsigned"), untrusted: count("untrusted"), incomplete: count("incomplete") },

@@ -4,6 +4,9 @@
 import { runTask, RunUsageError, TaskError, EXIT_USAGE } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
+import * as path from "node:path";
+import { findRootAbove, nodeFs } from "../../core";
+import { evidenceDirOf, workspaceConfig } from "../workspaceConfig";
 
 const HELP = `usage: cto run --engine ID --task TASK.yaml [options]
 
@@ -12,7 +15,8 @@ bundle (<runs folder>/<run_id>/).
 
   --engine ID          fake | codex | pi | case (case is gated)
   --task FILE          the task file (YAML)
-  --out DIR            runs folder, outside the task's repo (default .cto/runs
+  --out DIR            runs folder, outside the task's repo (default: the task's
+                       workspace's .cto/config.yaml evidenceFolder; else .cto/runs
                        in the current folder; when that is inside the task's
                        repo: the CTO child workspace's .cto/runs, else
                        ~/.local/state/cto-workbench/runs; printed as a note)
@@ -52,12 +56,19 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
   const isolation = v.isolation as string | undefined;
   if (isolation && !["auto", "required", "none"].includes(isolation)) throw new UsageError("--isolation must be auto, required or none");
 
+  let outDir = v.out as string | undefined;
+  if (outDir === undefined) {
+    // The task's workspace may name its evidence folder in .cto/config.yaml.
+    const root = await findRootAbove(path.dirname(path.resolve(io.cwd, String(v.task))), nodeFs);
+    const config = root ? await workspaceConfig(root, io.cwd) : undefined;
+    if (root && config?.evidenceFolder) outDir = evidenceDirOf(root, config);
+  }
   let result;
   try {
     result = await runTask({
       engine: String(v.engine),
       taskFile: String(v.task),
-      outDir: v.out as string | undefined,
+      outDir,
       cwd: io.cwd,
       enableGated: (v["enable-gated"] as string[] | undefined)?.flatMap((s) => s.split(",")).map((s) => s.trim()),
       recordsDir: v.records as string | undefined,

@@ -1,111 +1,87 @@
-// `cto validate [PATH...] [--json]`: the validator for CI. Exit 0 clean, 1 errors, 2 usage.
+// `cto validate [PATH...] [--format text|json|sarif|github]`: the validator for CI.
+// Exit 0 clean, 1 errors, 2 usage. Each workspace's .cto/config.yaml applies; flags override it.
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import {
   CtoWorkspace,
   discoverWorkspaces,
   findRootAbove,
+  ignoreMatcher,
   isValidDate,
   loadWorkspace,
   nodeFs,
-  resolveOptions,
+  optionsFor,
   RULE_IDS,
   skippedDocs,
-  validateWorkspace,
-  type Finding,
+  todayUtc,
+  UNCONFIGURABLE_RULES,
+  validateWorkspaceDetailed,
+  CONFIG_FILE,
   type RuleId,
   type SeveritySetting,
   type ValidateOptions,
 } from "../../core";
-import { toRel, type Skipped } from "../../core/load";
+import { toRel } from "../../core/load";
+import { FORMATS, type ValidateRun } from "../format";
 import { VERSION_STRING } from "../version";
-import { UsageError, type CliIo } from "../io";
+import { parseCommandArgs, UsageError, type CliIo } from "../io";
+
+export type { ValidateRun } from "../format";
 
 const HELP = `usage: cto validate [PATH...] [options]
 
 Validates the CTO child workspaces (folders holding WORKBOARD.yaml) at or below each PATH
-(default: .), or the workspace holding each given file.
+(default: .), or the workspace holding each given file. Each workspace's .cto/config.yaml
+applies (rule severities, maxReviewAgeDays, candidates, ignore); the options below override it.
 
 options:
-  --json                      print one JSON object (schema in the README)
+  --format FORMAT             text (default: path:line:column: severity rule-id message),
+                              json, sarif (SARIF 2.1.0) or github (workflow annotations)
+  --json                      the same as --format json
   --today YYYY-MM-DD          pin the clock (also: env CTO_TODAY)
-  --max-review-age-days N     stale-review threshold (default 90)
+  --max-review-age-days N     stale-review threshold (default 90, or the config's)
   --rule ID=SEVERITY          error | warning | info | off (repeatable)
+  --no-inline-config          ignore inline suppression comments (for audits)
   -h, --help                  this help
 
 exit: 0 no errors, 1 errors found, 2 usage or internal error`;
 
-export interface ValidateRun {
-  root: string;
-  files: string[];
-  findings: (Finding & { relFile: string })[];
-  skipped: Skipped[];
-}
-
 export default async function validate(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs(
     args,
-    allowPositionals: true,
-    options: {
+    {
       json: { type: "boolean", default: false },
+      format: { type: "string" },
       today: { type: "string" },
       "max-review-age-days": { type: "string" },
       rule: { type: "string", multiple: true },
+      "no-inline-config": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
-    strict: true,
-  });
+    HELP,
+  );
   if (values.help) {
     io.out(HELP);
     return 0;
   }
-  const options = optionsFrom(values, io.env);
+  if (values.json && values.format !== undefined && values.format !== "json") throw new UsageError(`--json and --format ${values.format} contradict each other`);
+  const format = values.format ?? (values.json ? "json" : "text");
+  const formatter = FORMATS[format];
+  if (!formatter) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(", ")} (got '${format}')`);
+  const overrides = overridesFrom(values, io.env);
   const targets = positionals.length > 0 ? positionals : ["."];
-  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), options, positionals.length > 1 ? io.cwd : undefined);
-  const errors = run.findings.filter((f) => f.severity === "error").length;
-  const warnings = run.findings.filter((f) => f.severity === "warning").length;
-  const infos = run.findings.length - errors - warnings;
-  if (values.json) {
-    io.out(
-      JSON.stringify(
-        {
-          tool: "cto-validate",
-          version: VERSION_STRING,
-          scope: "planning-only",
-          backend_ready: false,
-          ok: errors === 0,
-          root: run.root,
-          files: run.files,
-          findings: run.findings.map((f) => ({
-            rule: f.rule,
-            severity: f.severity,
-            file: f.relFile,
-            line: f.range.line,
-            column: f.range.column,
-            end_line: f.range.endLine,
-            end_column: f.range.endColumn,
-            message: f.message,
-          })),
-          skipped: run.skipped,
-          summary: { errors, warnings, infos },
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    for (const f of run.findings) {
-      const shown = path.relative(io.cwd, path.join(run.root, f.relFile)).split(path.sep).join("/") || f.relFile;
-      io.out(`${shown}:${f.range.line}:${f.range.column}: ${f.severity} ${f.rule} ${f.message}`);
-    }
-    for (const s of run.skipped) io.err(`skipped ${s.file}: ${s.reason}`);
-    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-    io.err(`cto validate: ${plural(errors, "error")}, ${plural(warnings, "warning")}, ${plural(infos, "info")} in ${plural(run.files.length, "planning doc")} (today ${options.today})`);
-  }
-  return errors > 0 ? 1 : 0;
+  const run = await runValidate(targets.map((t) => path.resolve(io.cwd, t)), overrides, positionals.length > 1 ? io.cwd : undefined);
+  const today = overrides.today ?? todayUtc();
+  const printed = formatter(run, { cwd: io.cwd, env: io.env, today, version: VERSION_STRING });
+  for (const l of printed.out) io.out(l);
+  for (const l of printed.err) io.err(l);
+  return run.findings.some((f) => f.severity === "error") ? 1 : 0;
 }
 
-function optionsFrom(values: { today?: string; "max-review-age-days"?: string; rule?: string[] }, env: CliIo["env"]): ValidateOptions {
+/** What the flags set; everything else comes from each workspace's config, then the defaults. */
+function overridesFrom(
+  values: { today?: string; "max-review-age-days"?: string; rule?: string[]; "no-inline-config"?: boolean },
+  env: CliIo["env"],
+): Partial<ValidateOptions> {
   const today = values.today ?? env.CTO_TODAY;
   if (today !== undefined && !isValidDate(today)) throw new UsageError(`--today must be a date as YYYY-MM-DD (got '${today}')`);
   let maxReviewAgeDays: number | undefined;
@@ -114,21 +90,28 @@ function optionsFrom(values: { today?: string; "max-review-age-days"?: string; r
     if (!Number.isInteger(maxReviewAgeDays) || maxReviewAgeDays < 0) throw new UsageError("--max-review-age-days must be a whole number of days");
   }
   const severities: Partial<Record<RuleId, SeveritySetting>> = {};
+  const configurable = RULE_IDS.filter((r) => !UNCONFIGURABLE_RULES.includes(r));
   for (const spec of values.rule ?? []) {
     const m = /^([a-z-]+)=(error|warning|info|off)$/.exec(spec);
-    if (!m || !(RULE_IDS as readonly string[]).includes(m[1])) {
-      throw new UsageError(`--rule takes ID=SEVERITY with ID one of ${RULE_IDS.join(", ")} and SEVERITY error|warning|info|off (got '${spec}')`);
+    if (!m || !(configurable as readonly string[]).includes(m[1])) {
+      throw new UsageError(`--rule takes ID=SEVERITY with ID one of ${configurable.join(", ")} and SEVERITY error|warning|info|off (got '${spec}')`);
     }
     severities[m[1] as RuleId] = m[2] as SeveritySetting;
   }
-  return resolveOptions({ ...(today ? { today } : {}), ...(maxReviewAgeDays !== undefined ? { maxReviewAgeDays } : {}), severities });
+  return {
+    ...(today ? { today } : {}),
+    ...(maxReviewAgeDays !== undefined ? { maxReviewAgeDays } : {}),
+    severities,
+    ...(values["no-inline-config"] ? { inlineConfig: false } : {}),
+  };
 }
 
 /**
- * Validates targets (absolute paths of folders or files). Findings are reported relative to
- * `reportRoot` (default: the single target folder, or the workspace root of a single file).
+ * Validates targets (absolute paths of folders or files), each workspace with its own config
+ * under `overrides`. Findings are reported relative to `reportRoot` (default: the single target
+ * folder, or the workspace root of a single file).
  */
-export async function runValidate(targets: string[], options: ValidateOptions, reportRoot?: string): Promise<ValidateRun> {
+export async function runValidate(targets: string[], overrides: Partial<ValidateOptions>, reportRoot?: string): Promise<ValidateRun> {
   const byRoot = new Map<string, { ws: CtoWorkspace; only?: Set<string> }>();
   for (const target of targets) {
     const st = await nodeFs.stat(target);
@@ -151,19 +134,35 @@ export async function runValidate(targets: string[], options: ValidateOptions, r
     }
   }
   const base = reportRoot ?? process.cwd();
-  const run: ValidateRun = { root: base, files: [], findings: [], skipped: [] };
+  const run: ValidateRun = { root: base, files: [], findings: [], suppressed: [], skipped: [], inlineConfig: overrides.inlineConfig !== false };
   for (const [root, { ws, only }] of byRoot) {
     const rel = (f: string) => toRel(base, path.join(root, f));
-    const results = validateWorkspace(ws, options, only);
-    for (const [file, list] of results) {
-      if (only && !only.has(file)) continue;
-      for (const f of list) run.findings.push({ ...f, relFile: rel(file) });
+    const options = optionsFor(ws.config, overrides);
+    const ignored = ignoreMatcher(options.ignore);
+    // A file named on the command line reports its workspace's config problems too.
+    const wanted = (file: string) => !only || only.has(file) || file === CONFIG_FILE;
+    const results = validateWorkspaceDetailed(ws, options, only);
+    for (const [file, list] of results.findings) {
+      if (!wanted(file)) continue;
+      for (const f of list) run.findings.push({ ...f, relFile: rel(file), wsRoot: root });
     }
-    for (const d of ws.planningDocs()) if (!only || only.has(d.path)) run.files.push(rel(d.path));
-    for (const s of skippedDocs(ws)) if (!only || only.has(s.file)) run.skipped.push({ file: rel(s.file), reason: s.reason });
+    for (const [file, list] of results.suppressed) {
+      if (!wanted(file)) continue;
+      for (const f of list) run.suppressed.push({ ...f, relFile: rel(file), wsRoot: root });
+    }
+    for (const d of ws.planningDocs()) if ((!only || only.has(d.path)) && !ignored?.(d.path)) run.files.push(rel(d.path));
+    const skipped = new Map(skippedDocs(ws).map((s) => [s.file, s.reason]));
+    for (const file of ws.docs.keys()) {
+      const pattern = ignored?.(file);
+      if (pattern) skipped.set(file, `ignored by ${CONFIG_FILE} ('${pattern}')`);
+    }
+    for (const [file, reason] of [...skipped].sort(([a], [b]) => (a < b ? -1 : 1))) if (!only || only.has(file)) run.skipped.push({ file: rel(file), reason });
   }
   run.files.sort();
-  run.findings.sort((a, b) => (a.relFile < b.relFile ? -1 : a.relFile > b.relFile ? 1 : a.range.line - b.range.line || a.range.column - b.range.column));
+  const order = (a: { relFile: string; range: { line: number; column: number } }, b: typeof a) =>
+    a.relFile < b.relFile ? -1 : a.relFile > b.relFile ? 1 : a.range.line - b.range.line || a.range.column - b.range.column;
+  run.findings.sort(order);
+  run.suppressed.sort(order);
   return run;
 }
 

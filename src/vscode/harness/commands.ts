@@ -27,6 +27,12 @@ export function harnessCommands(model: PlanningModel, harness: HarnessService, t
   };
 
   const pickBundle = async (arg: unknown, placeHolder: string): Promise<string | undefined> => {
+    // "newest" (the walkthrough's Open Report button): the latest bundle, when there is one.
+    if (arg === "newest") {
+      const newest = model.workspaces().flatMap((ws) => harness.evidenceOf(ws)).sort((a, b) => (a.path < b.path ? 1 : -1))[0];
+      if (newest) return newest.path;
+      arg = undefined;
+    }
     if (typeof arg === "string") return arg;
     if (arg instanceof vscode.Uri) return arg.fsPath;
     if (arg && typeof arg === "object" && "entry" in arg) return (arg as { entry: { path: string } }).entry.path;

@@ -3,7 +3,8 @@
 // path the CLI and the tests take.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { recordType, type ComparisonEvidence, type CtoWorkspace } from "../../core";
+import { configFolder, recordType, type ComparisonEvidence, type CtoWorkspace } from "../../core";
+import { explicitSetting } from "../config";
 import {
   loadTrustStore,
   matrixFromDocs,
@@ -40,7 +41,8 @@ export class HarnessService implements vscode.Disposable {
     private readonly model: PlanningModel,
     private readonly log: Log,
   ) {
-    const watcher = vscode.workspace.createFileSystemWatcher("**/.cto/runs/*/report.json");
+    // The evidence folder is configurable (.cto/config.yaml, settings): watch reports anywhere.
+    const watcher = vscode.workspace.createFileSystemWatcher("**/report.json");
     // A comparison is complete once its attestation is written (last); task files decide whether it is current.
     const comparisons = vscode.workspace.createFileSystemWatcher("**/.cto/compare/*/attestation.json");
     const taskFiles = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}", true, false, true);
@@ -78,15 +80,19 @@ export class HarnessService implements vscode.Disposable {
     return false;
   }
 
+  /** The setting you set, else the workspace's .cto/config.yaml `evidenceFolder`, else .cto/runs. */
   evidenceDir(ws: CtoWorkspace): string {
-    const setting = vscode.workspace.getConfiguration("cto").get<string>("harness.evidenceFolder") || ".cto/runs";
-    return path.resolve(ws.root, setting);
+    const setting = explicitSetting<string>("harness.evidenceFolder", vscode.Uri.file(ws.root));
+    return setting ? path.resolve(ws.root, setting) : configFolder(ws.root, ws.config.evidenceFolder, ".cto/runs");
   }
 
-  fixturesDir(): string {
-    const setting = vscode.workspace.getConfiguration("cto").get<string>("harness.fixturesFolder");
+  /** The setting you set, else the config's `fixturesFolder` (of `ws`, default the first workspace), else the shipped fixtures. */
+  fixturesDir(ws: CtoWorkspace | undefined = this.model.workspaces()[0]): string {
+    const setting = explicitSetting<string>("harness.fixturesFolder");
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
-    return setting ? path.resolve(folder, setting) : path.join(this.context.extensionPath, "fixtures", "harness");
+    if (setting) return path.resolve(folder, setting);
+    if (ws?.config.fixturesFolder) return configFolder(ws.root, ws.config.fixturesFolder, "");
+    return path.join(this.context.extensionPath, "fixtures", "harness");
   }
 
   /** The CTO workspace that holds the failure matrix (the first one that does). */
@@ -151,7 +157,7 @@ export class HarnessService implements vscode.Disposable {
     const m = await this.matrixWorkspace();
     if (!m) throw new Error("no failure matrix (a planning doc with record_type: failure-matrix) in this workspace");
     const outcomes = await runFixtures({
-      fixturesDir: this.fixturesDir(),
+      fixturesDir: this.fixturesDir(m.ws),
       matrix: m.rows,
       names,
       outDir: this.evidenceDir(m.ws),
@@ -205,7 +211,7 @@ export class HarnessService implements vscode.Disposable {
       try {
         const matrix = matrixFromDocs(ws.root, ws.planningDocs()).rows;
         const trust = this.trustFor(ws);
-        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir(), trust }));
+        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir(ws), trust }));
         this.comparisons.set(ws.root, await readComparisons(path.join(ws.root, ".cto", "compare"), { root: ws.root, trust, runsDir: this.evidenceDir(ws) }));
       } catch (e) {
         this.log.error(`reading evidence of ${ws.root} failed`, e);

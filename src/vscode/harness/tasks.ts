@@ -130,7 +130,7 @@ export class CtoTaskProvider implements vscode.TaskProvider {
     let errors = 0;
     let count = 0;
     for (const ws of this.model.workspaces()) {
-      for (const [file, list] of validateWorkspace(ws, validateOptions(vscode.Uri.file(ws.root)))) {
+      for (const [file, list] of validateWorkspace(ws, validateOptions(vscode.Uri.file(ws.root), ws))) {
         for (const f of list) {
           count++;
           if (f.severity === "error") errors++;

@@ -2,7 +2,7 @@
 // against the product path (runTask / the CLI), as root where CI runs as root.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/cli/main";
@@ -29,18 +29,22 @@ describe("harness hardening (issue 8)", function () {
     it("an engine's remount of / writes nothing on the host, and the run says bubblewrap", async () => {
       const outside = tempDir("cto-escape-");
       chmodSync(outside, 0o777);
+      // A name of its own: an escape must fail this run, not every later one.
+      const atRoot = `/escaped-cto-${process.pid}-${Date.now()}`;
       const t = writeTaskObject({
         id: "escape",
         scenario: [
           { write: { path: "src/sub.js", content: SUBJS } },
-          sh(`umount -l /tmp; mount -o remount,bind,rw /; umount -l /proc; touch ${outside}/escaped /escaped-cto; ls /proc | grep -c '^[0-9]' > src/procs.txt`),
+          sh(`umount -l /tmp; mount -o remount,bind,rw /; umount -l /proc; touch ${outside}/escaped ${atRoot}; ls /proc | grep -c '^[0-9]' > src/procs.txt`),
           { sleep_ms: 800 },
         ],
       });
       const r = await run({ taskFile: t.taskFile });
       assert.equal(r.report.isolation, "bubblewrap");
       assert.deepEqual(readdirSync(outside), [], "the engine wrote on the host");
-      assert.equal(existsSync("/escaped-cto"), false);
+      const escaped = existsSync(atRoot);
+      if (escaped) rmSync(atRoot, { force: true });
+      assert.equal(escaped, false, `the engine created ${atRoot} on the host`);
       const procs = Number(readFileSync(join(r.bundleDir!, "patch.diff"), "utf8").match(/\+(\d+)\n/)?.[1]);
       assert.ok(procs > 0 && procs < 10, `the engine saw ${procs} processes: the host's were visible`);
     });
