@@ -9,7 +9,9 @@
 //   copied-repo-fixture, disposable-sandbox-repo, owned-noncritical-repo: runs of case on every
 //                        task of the gate's task-set record, each with its gate's own conditions
 //                        (gateTaskSets.ts);
-//   candidate-default:   names the comparison it needs.
+//   candidate-default:   the newest signed comparison over its task set, every bundle it names
+//                        re-verified, judged by the rule its record states (comparison.ts).
+import { candidateDefaultConditions, type ComparisonEvidence, type ComparisonTable } from "./comparison";
 import type { PlanningDoc } from "./model";
 import {
   GATE_IDS,
@@ -23,6 +25,7 @@ import {
   type MatrixRow,
 } from "./records";
 import { taskSetGateConditions, type ReviewEvidence, type TaskSetProgress } from "./gateTaskSets";
+import { comparisonSetsOf } from "./comparisonSet";
 import type { Range } from "./types";
 import type { CtoWorkspace } from "./workspace";
 
@@ -70,10 +73,12 @@ export interface EvidenceBundle {
   runReviewer?: { approved: boolean; by: string };
 }
 
-/** More evidence than bundles (issue 12): signed records made beside them. */
+/** More evidence than bundles (issue 12): signed records made beside them, read (and re-verified) by the harness. */
 export interface GateInputs {
   /** Reviews by a person (`cto review`, VS Code's Review Patch), each checked by the harness. */
   reviews?: ReviewEvidence[];
+  /** Comparison folders (harness readComparisons), for candidate-default. */
+  comparisons?: ComparisonEvidence[];
 }
 
 export type GateStateName = "locked" | "open" | "passed";
@@ -96,6 +101,8 @@ export interface GateState {
   record?: { file: string; range: Range; promotionCondition?: string };
   /** A task-set gate's tasks: how many pass, which need runs, the reviews outstanding. */
   progress?: TaskSetProgress;
+  /** candidate-default: the engine × task table of the comparison it was judged on. */
+  comparison?: ComparisonTable;
 }
 
 interface Records {
@@ -150,15 +157,13 @@ const usable = (b: EvidenceBundle) => unusableReason(b) === undefined;
 const GATING_BLOCKERS = ["engine_not_enabled", "not_eligible", "self_approval"];
 /** Matrix row names compare trimmed, case- and whitespace-insensitively. */
 const rowKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
-const COMPARED = ["case", "fake", "codex", "pi"];
-
 export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inputs: GateInputs = {}): GateState[] {
   const rec = readRecords(ws);
+  let comparisonTable: ComparisonTable | undefined;
   const docLink = (doc: PlanningDoc | undefined, range?: Range) => (doc ? { link: { file: doc.path, ...(range ? { range } : {}) } } : {});
   const recordCondition = (name: string, r: { doc: PlanningDoc; ok: boolean } | undefined): GateCondition =>
     r ? { ok: r.ok, text: r.ok ? `${name} validates` : `${name} has problems (see the validator)`, ...docLink(r.doc) } : { ok: false, text: `no ${name} in this workspace` };
 
-  const good = evidence.filter(usable);
   // Bundles by matrix row, keyed once (every row condition looks its bundles up here).
   const byRow = new Map<string, EvidenceBundle[]>();
   for (const b of evidence) {
@@ -218,15 +223,10 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inpu
         return r.conditions;
       }
       case "candidate-default": {
-        const out: GateCondition[] = [];
-        for (const engine of COMPARED) {
-          const has = good.some((x) => x.engine === engine && !x.fixture);
-          out.push({ ok: has, text: has ? `${engine}: fresh, verified, signed bundles on the compared tasks` : `needs fresh, verified, signed ${engine} bundles on the same tasks` });
-        }
-        // `cto compare` writes comparison.json/.md; reading it back as evidence is not built yet
-        // (docs/harness.md says what that needs), so this condition cannot hold today.
-        out.push({ ok: false, text: "needs a side-by-side comparison report of case against fake, codex and pi on the same tasks, on fresh, verified bundles (cto compare)" });
-        return out;
+        const gate = rec.gates?.list.find((g) => g.id === "candidate-default");
+        const r = candidateDefaultConditions({ root: ws.root, ...(gate ? { gate } : {}), ...(rec.gates ? { gateDoc: rec.gates.doc.path } : {}), sets: comparisonSetsOf(ws), comparisons: inputs.comparisons ?? [] });
+        comparisonTable = r.table;
+        return r.conditions;
       }
     }
   };
@@ -255,6 +255,7 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inpu
         ? { record: { file: rec.gates.doc.path, range: record.section.titleRange, ...(record.fields["Promotion condition"] ? { promotionCondition: record.fields["Promotion condition"].value } : {}) } }
         : {}),
       ...(progress.has(id) ? { progress: progress.get(id)! } : {}),
+      ...(id === "candidate-default" && comparisonTable ? { comparison: comparisonTable } : {}),
     });
     if (!passed) blocked = true;
   }

@@ -52,17 +52,26 @@ export {
   type Observed,
 } from "./matrix";
 export { readEvidence, scanEvidence, type EvidenceEntry, type ReadEvidenceOptions, type ScannedBundle } from "./evidence";
+export { compareEngines, runShard, prepareSet, taskRef, CompareUsageError, CompareError, DEFAULT_COMPARE_ENGINES, SHARD_FILE, SHARD_SCHEMA, type CompareOptions, type ShardRecord } from "./compare";
 export {
-  compareEngines,
-  renderComparisonMd,
-  CompareUsageError,
+  checkComparison,
+  comparisonFolders,
+  writeComparison,
+  bundleDigest,
   COMPARISON_SCHEMA,
+  COMPARISON_PREDICATE_TYPE,
+  COMPARISON_FILES,
   UNAVAILABLE_BLOCKERS,
-  type CompareOptions,
   type Comparison,
   type ComparisonCell,
+  type ComparisonTask,
+  type ComparisonCheck,
   type EngineSummary,
-} from "./compare";
+} from "./comparisonFile";
+export { renderComparisonMd } from "./comparisonMd";
+export { mergeShards, type MergeOptions, type MergeResult } from "./merge";
+export { readComparisons, type ReadComparisonsOptions } from "./comparisonEvidence";
+export { parseShard, formatShard, assignShards, cellsOfShard, ShardSpecError, MAX_SHARDS, type Shard } from "./shard";
 // Issue 12: task sets, reviews by a person, throwaway repos, the gates' evidence.
 export { readTaskFacts, loadTaskFacts, type TaskFactsOptions } from "./taskFacts";
 export { createReview, readReviews, reviewRefusal, reviewsDirOf, checkReviewer, ReviewError, REVIEW_PREDICATE_TYPE, REVIEW_SCHEMA, REVIEWS_DIR, type ReviewPredicate, type CreateReviewOptions, type CreatedReview } from "./reviews";

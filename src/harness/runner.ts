@@ -280,6 +280,9 @@ class Run {
       this.command = a.command(this.task, this.env);
       const exe = whichSync(this.command[0]!, this.cwd, this.env);
       this.executable = exe ? realpathSync(exe) : undefined;
+      // What is probed, admitted and launched is this one program, by the path found here: the
+      // engine's own (allow-listed) env and PATH must not make the launch pick another.
+      if (exe) this.command = [exe, ...this.command.slice(1)];
       if (!this.executable) this.raise("provider_unavailable", `'${this.command[0]}' not found${this.command[0]!.includes("/") ? "" : " on PATH"}`, { engine: a.id });
       else if (a.gated) {
         const elig = checkEligibility(a.id, { program: this.executable, args: this.command.slice(1) }, {
@@ -457,6 +460,7 @@ class Run {
       inputs: sb.inputs,
       home: sb.home,
       userEnv: this.env,
+      command: this.command,
       options: this.task.engine_options,
       env: baseEnv,
       sink,

@@ -3,11 +3,12 @@
 // path the CLI and the tests take.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { configFolder, recordType, taskSetsOf, type CtoWorkspace, type GateInputs, type ReviewEvidence } from "../../core";
+import { configFolder, recordType, taskSetsOf, type ComparisonEvidence, type CtoWorkspace, type GateInputs, type ReviewEvidence } from "../../core";
 import { explicitSetting } from "../config";
 import {
   loadTrustStore,
   matrixFromDocs,
+  readComparisons,
   readEvidence,
   readReviews,
   readTaskFacts,
@@ -32,6 +33,7 @@ const CONSENT_KEY = "cto.harness.gatedConsent";
 export class HarnessService implements vscode.Disposable {
   private readonly evidence = new Map<string, EvidenceEntry[]>();
   private readonly reviews = new Map<string, ReviewEvidence[]>();
+  private readonly comparisons = new Map<string, ComparisonEvidence[]>();
   private readonly changed = new vscode.EventEmitter<CtoWorkspace | undefined>();
   /** Fires when a workspace's evidence was re-read. */
   readonly onDidChangeEvidence = this.changed.event;
@@ -51,6 +53,9 @@ export class HarnessService implements vscode.Disposable {
     // set's tasks) change the gates too.
     const reviews = vscode.workspace.createFileSystemWatcher("**/.reviews/*/*.json");
     const tasks = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}");
+    // A comparison is complete once its attestation is written (last); task files decide whether it is current.
+    const comparisons = vscode.workspace.createFileSystemWatcher("**/.cto/compare/*/attestation.json");
+    const taskFiles = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}", true, false, true);
     const later = () => {
       clearTimeout(this.refreshTimer);
       this.refreshTimer = setTimeout(() => void this.refreshEvidence(), 300);
@@ -70,6 +75,14 @@ export class HarnessService implements vscode.Disposable {
       tasks.onDidCreate(taskFile),
       tasks.onDidChange(taskFile),
       tasks.onDidDelete(taskFile),
+      comparisons,
+      comparisons.onDidCreate(later),
+      comparisons.onDidChange(later),
+      comparisons.onDidDelete(later),
+      taskFiles,
+      taskFiles.onDidChange((uri) => {
+        if (this.isComparedTask(uri.fsPath)) later();
+      }),
       // Typing in a planning doc changes no bundle: only an edit to the matrix doc (whose rows
       // decide which bundles match) or to a task set (whose rows name the tasks) calls for
       // re-reading the evidence.
@@ -209,6 +222,17 @@ export class HarnessService implements vscode.Disposable {
     return this.evidence.get(ws.root) ?? [];
   }
 
+  /** The workspace's comparisons (.cto/compare), each bundle of the deciding one verified at the last refresh. */
+  comparisonsOf(ws: CtoWorkspace): ComparisonEvidence[] {
+    return this.comparisons.get(ws.root) ?? [];
+  }
+
+  /** Whether a file is a task of a comparison read last (its digest decides whether the comparison is current). */
+  private isComparedTask(file: string): boolean {
+    for (const [root, list] of this.comparisons) for (const c of list) if (c.tasks.some((t) => path.resolve(root, t.path) === path.resolve(file))) return true;
+    return false;
+  }
+
   /** Reviews by a person found beside the workspace's bundles (each signature checked when read). */
   reviewsOf(ws: CtoWorkspace): ReviewEvidence[] {
     return this.reviews.get(ws.root) ?? [];
@@ -216,7 +240,7 @@ export class HarnessService implements vscode.Disposable {
 
   /** What the gates read besides the bundles. */
   gateInputs(ws: CtoWorkspace): GateInputs {
-    return { reviews: this.reviewsOf(ws) };
+    return { reviews: this.reviewsOf(ws), comparisons: this.comparisonsOf(ws) };
   }
 
   /**
@@ -233,6 +257,7 @@ export class HarnessService implements vscode.Disposable {
         const [evidence, reviews] = await Promise.all([readEvidence(runsDir, { matrix, fixturesDir: this.fixturesDir(ws), trust }), readReviews(runsDir, trust)]);
         this.evidence.set(ws.root, evidence);
         this.reviews.set(ws.root, reviews);
+        this.comparisons.set(ws.root, await readComparisons(path.join(ws.root, ".cto", "compare"), { root: ws.root, trust, runsDir: this.evidenceDir(ws) }));
       } catch (e) {
         this.log.error(`reading evidence of ${ws.root} failed`, e);
       }

@@ -1,10 +1,11 @@
 // The Stage Gates view: the six gates in order, their state (locked, open, passed) and why,
-// computed by the core from the records plus the evidence bundles it is given. A task-set gate
-// (3–5) also shows its tasks passed / needed, the reviews outstanding (each with Review Patch…),
-// and, while it is open, "Run What Is Missing" (cto.gates.runMissing).
+// computed by the core from the records plus the evidence bundles (and comparisons, reviews) it
+// is given. A task-set gate (3–5) also shows its tasks passed / needed, the reviews outstanding
+// (each with Review Patch…), and, while it is open, "Run What Is Missing" (cto.gates.runMissing).
+// Under candidate-default: the comparison it was judged on, engine × task with status and blocker.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { currentGate, evaluateGates, type CtoWorkspace, type EvidenceBundle, type GateCondition, type GateInputs, type GateState, type TaskProgress } from "../../core";
+import { currentGate, evaluateGates, type ComparisonTable, type CtoWorkspace, type EvidenceBundle, type GateCondition, type GateInputs, type GateState, type TaskProgress } from "../../core";
 import { toRange } from "../convert";
 import type { PlanningModel } from "../model";
 
@@ -19,7 +20,10 @@ type Element =
   | { kind: "tasks"; ws: CtoWorkspace; gate: GateState }
   | { kind: "task"; ws: CtoWorkspace; gate: GateState; task: TaskProgress }
   | { kind: "reviews"; ws: CtoWorkspace; gate: GateState }
-  | { kind: "review"; ws: CtoWorkspace; gate: GateState; task: string; bundle: string; runId: string };
+  | { kind: "review"; ws: CtoWorkspace; gate: GateState; task: string; bundle: string; runId: string }
+  | { kind: "comparison"; ws: CtoWorkspace; gate: GateState; table: ComparisonTable }
+  | { kind: "engine"; ws: CtoWorkspace; gate: GateState; table: ComparisonTable; engine: string }
+  | { kind: "cell"; ws: CtoWorkspace; gate: GateState; table: ComparisonTable; cell: ComparisonTable["cells"][number] };
 
 export type GatesElement = Element;
 
@@ -82,20 +86,45 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
       const p = el.gate.progress;
       if (p?.record) out.push({ kind: "tasks", ws: el.ws, gate: el.gate });
       if (p?.reviewsOutstanding.length) out.push({ kind: "reviews", ws: el.ws, gate: el.gate });
-      return [...out, ...el.gate.conditions.map((condition, index) => ({ kind: "condition", ws: el.ws, gate: el.gate, condition, index }) as Element)];
+      const table: Element[] = el.gate.comparison ? [{ kind: "comparison", ws: el.ws, gate: el.gate, table: el.gate.comparison }] : [];
+      return [...out, ...el.gate.conditions.map((condition, index) => ({ kind: "condition", ws: el.ws, gate: el.gate, condition, index }) as Element), ...table];
+    }
+    if (el.kind === "comparison") return el.table.engines.map((engine) => ({ kind: "engine", ws: el.ws, gate: el.gate, table: el.table, engine }));
+    if (el.kind === "engine") {
+      // In the comparison's task order; a task without a cell shows as missing.
+      return el.table.tasks.flatMap((t) => {
+        const cells = el.table.cells.filter((c) => c.engine === el.engine && c.taskPath === t.path);
+        const shown = cells.length ? cells : [{ engine: el.engine, taskId: t.id, taskPath: t.path, status: "missing", blocker: null, counts: false, why: "the comparison has no cell for it" }];
+        return shown.map((cell) => ({ kind: "cell", ws: el.ws, gate: el.gate, table: el.table, cell }) as Element);
+      });
     }
     if (el.kind === "tasks") return (el.gate.progress?.tasks ?? []).map((task) => ({ kind: "task", ws: el.ws, gate: el.gate, task }));
     if (el.kind === "reviews") return (el.gate.progress?.reviewsOutstanding ?? []).map((r) => ({ kind: "review", ws: el.ws, gate: el.gate, ...r }));
     return [];
   }
 
-  /** For reveal(): a gate's children hang under the gate, gates under their workspace (when there are several). */
+  /** For reveal(): each element's parent, rebuilt from what it carries (items are matched by id). */
   getParent(el: Element): Element | undefined {
-    if (el.kind === "workspace") return undefined;
-    if (el.kind === "gate") return this.model.workspaces().length > 1 ? { kind: "workspace", ws: el.ws } : undefined;
-    if (el.kind === "task") return { kind: "tasks", ws: el.ws, gate: el.gate };
-    if (el.kind === "review") return { kind: "reviews", ws: el.ws, gate: el.gate };
-    return { kind: "gate", ws: el.ws, gate: el.gate };
+    switch (el.kind) {
+      case "workspace":
+        return undefined;
+      case "gate":
+        return this.model.workspaces().length === 1 ? undefined : { kind: "workspace", ws: el.ws };
+      case "condition":
+      case "promotion":
+      case "comparison":
+      case "tasks":
+      case "reviews":
+        return { kind: "gate", ws: el.ws, gate: el.gate };
+      case "task":
+        return { kind: "tasks", ws: el.ws, gate: el.gate };
+      case "review":
+        return { kind: "reviews", ws: el.ws, gate: el.gate };
+      case "engine":
+        return { kind: "comparison", ws: el.ws, gate: el.gate, table: el.table };
+      case "cell":
+        return { kind: "engine", ws: el.ws, gate: el.gate, table: el.table, engine: el.cell.engine };
+    }
   }
 
   getTreeItem(el: Element): vscode.TreeItem {
@@ -175,6 +204,40 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
         else if (link && "bundle" in link) item.command = { command: "revealInExplorer", title: "Reveal bundle", arguments: [vscode.Uri.file(link.bundle)] };
         return item;
       }
+      case "comparison": {
+        const t = el.table;
+        const item = new vscode.TreeItem("Comparison", vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `${el.ws.root}::comparison:${t.path}`;
+        item.description = `${t.tasks.length} task(s) × ${t.engines.length} engines · ${t.generatedAt.slice(0, 16).replace("T", " ")} · signed by ${t.signer}`;
+        item.tooltip = comparisonMarkdown(t);
+        item.iconPath = new vscode.ThemeIcon("table");
+        item.contextValue = "comparison";
+        item.command = { command: "markdown.showPreview", title: "Open comparison", arguments: [vscode.Uri.file(path.join(el.ws.root, t.path, "comparison.md"))] };
+        return item;
+      }
+      case "engine": {
+        const total = el.table.engineTotals.find((x) => x.engine === el.engine);
+        const item = new vscode.TreeItem(el.engine, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `${el.ws.root}::comparison:${el.table.path}:${el.engine}`;
+        item.description = total ? `${total.passed}/${total.tasks} passed${total.blockerKinds.length ? ` · ${total.blockerKinds.join(", ")}` : ""}` : "";
+        item.iconPath = new vscode.ThemeIcon(el.engine === "case" ? "beaker" : "server-process");
+        return item;
+      }
+      case "cell": {
+        const c = el.cell;
+        const item = new vscode.TreeItem(c.taskId, vscode.TreeItemCollapsibleState.None);
+        item.id = `${el.ws.root}::comparison:${el.table.path}:${c.engine}:${c.taskPath}:${c.bundle ?? c.status}`;
+        item.description = `${c.status}${c.blocker ? ` · ${c.blocker}` : ""}${c.counts ? "" : " · does not count"}`;
+        item.tooltip = `${c.engine} × ${c.taskId}: ${c.status}${c.blocker ? ` (${c.blocker})` : ""}${c.why ? `\n${c.why}` : ""}${c.bundle ? `\n${c.bundle}` : ""}`;
+        item.iconPath = !c.counts
+          ? new vscode.ThemeIcon("warning", new vscode.ThemeColor("problemsWarningIcon.foreground"))
+          : c.status === "pass"
+            ? new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed"))
+            : new vscode.ThemeIcon("error", new vscode.ThemeColor("testing.iconFailed"));
+        item.contextValue = "comparisonCell";
+        if (c.bundle) item.command = { command: "cto.openReport", title: "Open report", arguments: [c.bundle] };
+        return item;
+      }
     }
   }
 
@@ -186,6 +249,24 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
     clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The comparison as a markdown table (engine × task: status and first blocker), for the tooltip. */
+export function comparisonMarkdown(t: ComparisonTable): vscode.MarkdownString {
+  const esc = (s: string) => s.replace(/[|\\`*_]/g, (c) => `\\${c}`);
+  const rows = t.tasks.map((task) => {
+    const cells = t.engines.map((e) => {
+      const c = t.cells.filter((x) => x.engine === e && x.taskPath === task.path);
+      return c.length ? c.map((x) => `${x.status}${x.blocker ? ` ${esc(x.blocker)}` : ""}${x.counts ? "" : " ⚠"}`).join(" / ") : "missing";
+    });
+    return `| ${esc(task.id)} | ${cells.join(" | ")} |`;
+  });
+  const totals = t.engines.map((e) => {
+    const x = t.engineTotals.find((y) => y.engine === e);
+    return x ? `${x.passed}/${x.tasks}` : "—";
+  });
+  const md = new vscode.MarkdownString([`**Comparison** ${esc(t.path)} — ${t.generatedAt}, signed by ${esc(t.signer)}`, "", `| task | ${t.engines.join(" | ")} |`, `| --- | ${t.engines.map(() => "---").join(" | ")} |`, ...rows, `| **passed** | ${totals.join(" | ")} |`, "", "⚠ = the bundle does not count now (see the cell)."].join("\n"));
+  return md;
 }
 
 function open(uri: vscode.Uri, range?: vscode.Range): vscode.Command {
