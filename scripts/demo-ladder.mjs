@@ -52,6 +52,7 @@ let server;
 let ws;
 let env;
 let prevStates = null;
+let setupMs = 0;
 
 /** The CLI in a child process (async: the model server lives in this process and must keep answering). */
 function cto(args, { ok = [0], timeoutMs = 600_000 } = {}) {
@@ -151,9 +152,14 @@ async function walk() {
     CTO_CASE_COMMAND: ca,
     ...(process.env.CTO_BWRAP !== undefined ? { CTO_BWRAP: process.env.CTO_BWRAP } : {}),
   };
-  say(`  workspace: ${ws}`);
+  // Gated engines run only with OS isolation: without it no case bundle counts, so say so first.
+  const probe = JSON.parse((await cto(["engines", "--json"], { ok: [0, 1] })).out);
+  const isolation = probe.engines.find((e) => e.id === "fake")?.isolation;
+  expect(isolation && isolation !== "none", `no OS isolation here (cto engines: isolation ${isolation}): case is a gated engine and its runs count only when isolated; install bubblewrap (apt-get install bubblewrap) and run again`);
+  say(`  workspace: ${ws}; isolation: ${isolation}${process.getuid?.() === 0 ? " (running as root)" : ""}`);
   say(`  codex ${engines.codex.version}, pi ${engines.pi.version} (real CLIs) → model server 127.0.0.1:${server.port}; case → tools/ca (a scripted stand-in, NOT Case, sha256 ${createHash("sha256").update(readFileSync(ca)).digest("hex").slice(0, 12)}…)`);
   say();
+  setupMs = Date.now() - t0;
 
   // 0. Nothing earned.
   const v = await cto(["validate", ".", "--json"]);
@@ -277,11 +283,14 @@ try {
   await server?.close();
 }
 const total = Date.now() - t0;
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ ok: !failure, error: failure ? String(failure.message) : null, wall_ms: total, workspace: KEEP ? ws : null, steps }, null, 2) + "\n");
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ ok: !failure, error: failure ? String(failure.message) : null, wall_ms: total, setup_ms: setupMs, workspace: KEEP ? ws : null, steps }, null, 2) + "\n");
 rmSync(work, { recursive: true, force: true }); // with --keep the walked workspace is in KEEP, outside `work`
 if (failure) {
   process.stderr.write(`\ndemo:ladder FAILED after ${secs(total)}: ${failure instanceof WalkError ? failure.message : failure.stack}\n`);
   process.exit(1);
 }
 say();
+// Where the time went: each step's share (its commands and the `cto gates` reads after it).
+let last = setupMs;
+say(`Time: setup ${secs(setupMs)}; ${steps.map((s) => { const d = s.ms - last; last = s.ms; return `${s.title} ${secs(d)}`; }).join("; ")}.`);
 say(`All six gates passed on signed evidence, the fall back shown, in ${secs(total)} (wall).`);
