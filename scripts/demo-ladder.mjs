@@ -274,6 +274,14 @@ async function tamper(bundle, what) {
   return () => writeFileSync(target, original);
 }
 
+// Interrupted: leave no temp folder behind (the children get the same signal from the terminal).
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 let failure = null;
 try {
   await walk();
