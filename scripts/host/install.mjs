@@ -2,7 +2,8 @@
 // machine into the cache folder. Everything comes from the npm registry; the only system packages
 // are chromium (to open the workbench) and the native build deps of code-server's postinstall.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumPath, layout, VERSIONS } from "./paths.mjs";
@@ -69,12 +70,21 @@ async function install(L, log) {
   log(`VS Code host installed in ${Math.round((Date.now() - t0) / 1000)} s (code-server ${version[1]}, VS Code ${version[2]})`);
 }
 
-/** The driver lives beside its playwright-core so plain require() finds it; kept in sync on every call. */
+/**
+ * The driver lives beside its playwright-core so plain require() finds it. The host folder is
+ * shared by every checkout on the machine, so each driver version gets a file named by its
+ * content (run-<sha256>.cjs, written to a temp name and renamed): a concurrent run of another
+ * checkout never swaps our driver for its own between install and spawn.
+ */
 function syncDriver(L) {
-  const src = join(here, "driver.cjs");
-  if (!existsSync(L.driverScript) || readFileSync(src, "utf8") !== readFileSync(L.driverScript, "utf8")) {
-    copyFileSync(src, L.driverScript);
+  const text = readFileSync(join(here, "driver.cjs"));
+  const file = join(L.driverDir, `run-${createHash("sha256").update(text).digest("hex").slice(0, 16)}.cjs`);
+  if (!existsSync(file)) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
   }
+  L.driverScript = file;
 }
 
 /**

@@ -14,7 +14,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
   lexicon: { summary: "lexicon explain \"SENTENCE\": how the drift rules read a sentence (exit 0 no drift, 1 drift, 2 usage)", load: async () => (await import("./commands/lexicon")).default },
   done: { summary: "run an issue's Validator: in the sandbox; write its signed done record (exit 0 recorded, 3-7 why not, 2 usage)", load: async () => (await import("./commands/done")).default },
   engines: { summary: "each engine on this machine: CLI found, version, config source, starts in the isolation, gating (exit 0 ok, 1 not, 2 usage)", load: async () => (await import("./commands/engines")).default },
-  compare: { summary: "compare engines side by side on the same tasks; write comparison.json/.md (exit 0 written, 2 usage)", load: async () => (await import("./commands/compare")).default },
+  compare: { summary: "compare engines side by side on a task set; a signed comparison (--shard K/N, --merge DIR...) (exit 0 written, 1 not made, 2 usage)", load: async () => (await import("./commands/compare")).default },
+  // Issue 12 (gates): a person's review of a patch; throwaway repos for disposable-sandbox-repo.
+  review: { summary: "record a person's review of a bundle's patch, signed, beside the bundle (exit 0 recorded)", load: async () => (await import("./commands/review")).default },
+  "sandbox-repo": { summary: "sandbox-repo create: a throwaway git repo from a task's repo (for cto run --sandbox-repo)", load: async () => (await import("./commands/sandboxRepo")).default },
 };
 
 const USAGE = () =>
@@ -52,7 +55,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     io.err(`cto ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     // The harness commands promise exit 1 for an internal error (never a pass); the others use 2.
-    return ["run", "fixtures", "compare", "done"].includes(name) ? 1 : 2;
+    return ["run", "fixtures", "compare", "done", "review", "sandbox-repo"].includes(name) ? 1 : 2;
   }
 }
 

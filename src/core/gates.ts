@@ -6,7 +6,12 @@
 //                        self_approval are each reproduced by a fresh, verified bundle (signed by
 //                        a trusted key; a gated engine's with OS isolation — unusableReason);
 //   artificial-fixture:  the matrix validates and every one of its rows is reproduced so;
-//   later gates:         name the runs they need (not recorded yet, so never passed).
+//   copied-repo-fixture, disposable-sandbox-repo, owned-noncritical-repo: runs of case on every
+//                        task of the gate's task-set record, each with its gate's own conditions
+//                        (gateTaskSets.ts);
+//   candidate-default:   the newest signed comparison over its task set, every bundle it names
+//                        re-verified, judged by the rule its record states (comparison.ts).
+import { candidateDefaultConditions, type ComparisonEvidence, type ComparisonTable } from "./comparison";
 import type { PlanningDoc } from "./model";
 import {
   GATE_IDS,
@@ -19,6 +24,8 @@ import {
   type GateRecord,
   type MatrixRow,
 } from "./records";
+import { taskSetGateConditions, type ReviewEvidence, type TaskSetProgress } from "./gateTaskSets";
+import { comparisonSetsOf } from "./comparisonSet";
 import type { Range } from "./types";
 import type { CtoWorkspace } from "./workspace";
 
@@ -47,6 +54,31 @@ export interface EvidenceBundle {
   fixture?: string;
   /** Whether that fixture run matched its expectation. */
   matched?: boolean;
+  // What the task-set gates (gateTaskSets.ts) read; absent on data that does not carry them.
+  /** report.json `task.sha256` and `task.path`. */
+  taskSha256?: string;
+  taskPath?: string;
+  /** report.json `freshness.base_tree` / `end_tree`. */
+  baseTree?: string | null;
+  endTree?: string | null;
+  /** report.json `changed_files` paths. */
+  changedFiles?: string[];
+  /** report.json `freshness.sandbox_repo`: the run used a throwaway repo from `cto sandbox-repo create`. */
+  sandboxRepo?: { id: string; sourceRepo: string; sourceTree: string };
+  /** sha256 of the bundle's attestation.json, as verified now: what a person's review names. */
+  attestationSha256?: string;
+  /** Event types the run's events carry (first appearances), for the conditions read from them. */
+  eventTypes?: string[];
+  /** The run's own reviewer: `review.approved` from source `reviewer` and its `by`. */
+  runReviewer?: { approved: boolean; by: string };
+}
+
+/** More evidence than bundles (issue 12): signed records made beside them, read (and re-verified) by the harness. */
+export interface GateInputs {
+  /** Reviews by a person (`cto review`, VS Code's Review Patch), each checked by the harness. */
+  reviews?: ReviewEvidence[];
+  /** Comparison folders (harness readComparisons), for candidate-default. */
+  comparisons?: ComparisonEvidence[];
 }
 
 export type GateStateName = "locked" | "open" | "passed";
@@ -67,6 +99,10 @@ export interface GateState {
   /** What evidence it lacks (the failed conditions). */
   lacks: string[];
   record?: { file: string; range: Range; promotionCondition?: string };
+  /** A task-set gate's tasks: how many pass, which need runs, the reviews outstanding. */
+  progress?: TaskSetProgress;
+  /** candidate-default: the engine × task table of the comparison it was judged on. */
+  comparison?: ComparisonTable;
 }
 
 interface Records {
@@ -121,18 +157,25 @@ const usable = (b: EvidenceBundle) => unusableReason(b) === undefined;
 const GATING_BLOCKERS = ["engine_not_enabled", "not_eligible", "self_approval"];
 /** Matrix row names compare trimmed, case- and whitespace-insensitively. */
 const rowKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
-const COMPARED = ["case", "fake", "codex", "pi"];
-
-export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): GateState[] {
+export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inputs: GateInputs = {}): GateState[] {
   const rec = readRecords(ws);
+  let comparisonTable: ComparisonTable | undefined;
   const docLink = (doc: PlanningDoc | undefined, range?: Range) => (doc ? { link: { file: doc.path, ...(range ? { range } : {}) } } : {});
   const recordCondition = (name: string, r: { doc: PlanningDoc; ok: boolean } | undefined): GateCondition =>
     r ? { ok: r.ok, text: r.ok ? `${name} validates` : `${name} has problems (see the validator)`, ...docLink(r.doc) } : { ok: false, text: `no ${name} in this workspace` };
 
-  const good = evidence.filter(usable);
+  // Bundles by matrix row, keyed once (every row condition looks its bundles up here).
+  const byRow = new Map<string, EvidenceBundle[]>();
+  for (const b of evidence) {
+    if (b.fixture === undefined) continue;
+    const k = rowKey(b.fixture);
+    const list = byRow.get(k);
+    if (list) list.push(b);
+    else byRow.set(k, [b]);
+  }
   /** A matrix row reproduced: a fresh, verified bundle of that row's fixture whose outcome matches the doc's row. */
   const rowCondition = (row: MatrixRow, doc: PlanningDoc): GateCondition => {
-    const mine = evidence.filter((b) => b.fixture !== undefined && rowKey(b.fixture) === rowKey(row.fixture));
+    const mine = byRow.get(rowKey(row.fixture)) ?? [];
     const hit = mine.find((b) => usable(b) && b.matched === true);
     const label = `matrix row '${row.fixture}'${row.blocker ? ` (${row.blocker})` : ""}`;
     if (hit) return { ok: true, text: `${label} reproduced by a fresh, verified, signed bundle${hit.signer ? ` (${hit.signer})` : ""}`, link: { bundle: hit.path } };
@@ -149,6 +192,7 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
     return { ok: false, text: `needs a fresh, verified, signed bundle reproducing ${label}${notes.length ? ` (${notes.join("; ")})` : ""}`, ...docLink(doc, { line: row.line, column: 1, endLine: row.line, endColumn: 2 }) };
   };
 
+  const progress = new Map<GateId, TaskSetProgress>();
   const conditionsFor = (id: GateId): GateCondition[] => {
     switch (id) {
       case "gated-engine": {
@@ -173,18 +217,16 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
       }
       case "copied-repo-fixture":
       case "disposable-sandbox-repo":
-      case "owned-noncritical-repo":
-        return [{ ok: false, text: `needs fresh, verified, signed pass bundles of case (cto run --engine case --enable-gated case) for every task of the ${id} task set (no task set is recorded yet)` }];
+      case "owned-noncritical-repo": {
+        const r = taskSetGateConditions(ws, id, evidence, inputs.reviews ?? []);
+        progress.set(id, r.progress);
+        return r.conditions;
+      }
       case "candidate-default": {
-        const out: GateCondition[] = [];
-        for (const engine of COMPARED) {
-          const has = good.some((x) => x.engine === engine && !x.fixture);
-          out.push({ ok: has, text: has ? `${engine}: fresh, verified, signed bundles on the compared tasks` : `needs fresh, verified, signed ${engine} bundles on the same tasks` });
-        }
-        // `cto compare` writes comparison.json/.md; reading it back as evidence is not built yet
-        // (docs/harness.md says what that needs), so this condition cannot hold today.
-        out.push({ ok: false, text: "needs a side-by-side comparison report of case against fake, codex and pi on the same tasks, on fresh, verified bundles (cto compare)" });
-        return out;
+        const gate = rec.gates?.list.find((g) => g.id === "candidate-default");
+        const r = candidateDefaultConditions({ root: ws.root, ...(gate ? { gate } : {}), ...(rec.gates ? { gateDoc: rec.gates.doc.path } : {}), sets: comparisonSetsOf(ws), comparisons: inputs.comparisons ?? [] });
+        comparisonTable = r.table;
+        return r.conditions;
       }
     }
   };
@@ -212,6 +254,8 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[]): Gat
       ...(record && rec.gates
         ? { record: { file: rec.gates.doc.path, range: record.section.titleRange, ...(record.fields["Promotion condition"] ? { promotionCondition: record.fields["Promotion condition"].value } : {}) } }
         : {}),
+      ...(progress.has(id) ? { progress: progress.get(id)! } : {}),
+      ...(id === "candidate-default" && comparisonTable ? { comparison: comparisonTable } : {}),
     });
     if (!passed) blocked = true;
   }

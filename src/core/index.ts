@@ -29,7 +29,21 @@ export { todayUtc, isValidDate } from "./rules/dates";
 export type { FsLike, EntryType } from "./fs";
 export { nodeFs } from "./nodeFs";
 export { buildIssueTree, type IssueNode, type IssueTree, type TreeMode } from "./issueTree";
-export { evaluateGates, currentGate, unusableReason, type EvidenceBundle, type GateState, type GateCondition, type GateStateName } from "./gates";
+export { evaluateGates, currentGate, unusableReason, type EvidenceBundle, type GateState, type GateCondition, type GateStateName, type GateInputs } from "./gates";
+export { isSelfReview, personVerdict, reviewProblem, taskSetGateConditions, type ReviewEvidence, type TaskProgress, type TaskSetProgress, type TaskSetGateId } from "./gateTaskSets";
+export * from "./taskSets";
+export { compileAllowed, type AllowedDecision, type AllowedMatcher } from "./allowedFiles";
+export {
+  candidateDefaultConditions,
+  applyRule,
+  COMPARED_ENGINES,
+  CANDIDATE_ENGINE,
+  INCUMBENT_ENGINES,
+  type ComparisonEvidence,
+  type ComparisonCellEvidence,
+  type ComparisonTable,
+} from "./comparison";
+export { parseComparisonSet, comparisonSetsOf, COMPARISON_SET_GATE, type ComparisonSet, type ComparisonSetTask } from "./comparisonSet";
 export * from "./records";
 export { analyzeStats } from "./drift/analyze";
 export { findClaims, explainSentence, splitSentences } from "./drift";

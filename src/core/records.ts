@@ -14,7 +14,7 @@ export const GATE_IDS = [
 ] as const;
 export type GateId = (typeof GATE_IDS)[number];
 
-export const RECORD_TYPES = ["evidence-interface", "source-admission", "eligibility-decision", "failure-matrix", "stage-gates"] as const;
+export const RECORD_TYPES = ["evidence-interface", "source-admission", "eligibility-decision", "failure-matrix", "stage-gates", "task-set"] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 export interface Problem {
@@ -93,10 +93,33 @@ export function parseStageGates(doc: PlanningDoc): { gates: GateRecord[]; proble
   if (order.join() !== expected.join()) {
     problems.push({ message: `gates are out of order: expected ${expected.join(" → ")}`, range: gates[0]?.section.titleRange ?? anchor(doc) });
   }
+  // A rule the gate cannot apply is malformed (a missing one is the gate's to say: it needs one).
+  const candidate = gates.find((g) => g.id === "candidate-default");
+  const ruled = comparisonRuleOf(candidate);
+  if (ruled.problem && candidate && findField(candidate.section, RULE_FIELD)) problems.push(ruled.problem);
   if (!/default status is earned, not assumed/i.test(doc.text.replace(/\s+/g, " "))) {
     problems.push({ message: "stage gate records must state that default status is earned, not assumed", range: anchor(doc) });
   }
   return { gates, problems };
+}
+
+// ---------------------------------------------------------------- the candidate-default comparison rule
+
+/** The comparison rules a candidate-default gate record may state (`Comparison rule:`; docs/gates.md). */
+export const COMPARISON_RULES = ["pass-rate-then-blockers"] as const;
+export type ComparisonRuleId = (typeof COMPARISON_RULES)[number];
+export const RULE_FIELD = "Comparison rule";
+
+/** The rule the candidate-default gate record states, or why there is none. */
+export function comparisonRuleOf(gate: GateRecord | undefined): { rule?: ComparisonRuleId; problem?: Problem } {
+  if (!gate) return {};
+  const f = findField(gate.section, RULE_FIELD);
+  if (!f || !plain(f.value)) return { problem: { message: `gate 'candidate-default' states no '${RULE_FIELD}:' (known rules: ${COMPARISON_RULES.join(", ")})`, range: gate.section.titleRange } };
+  // The rule is the value's first `code span`, else its first word; the rest may explain it.
+  const named = (/`([^`]+)`/.exec(f.value) ?? /^\s*(\S+)/.exec(f.value))![1]!.trim();
+  const v = named.toLowerCase();
+  if (!(COMPARISON_RULES as readonly string[]).includes(v)) return { problem: { message: `unknown comparison rule '${named}' (known rules: ${COMPARISON_RULES.join(", ")})`, range: f.valueRange } };
+  return { rule: v as ComparisonRuleId };
 }
 
 // ---------------------------------------------------------------- source admission (CTO-WORK-005)

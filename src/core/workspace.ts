@@ -7,6 +7,7 @@ import { buildGraph, type DependencyGraph, type GraphNode } from "./graph";
 import { candidatesLexicon, getDefaultLexicon, workspaceLexicon, type Lexicon, type LexiconProblem } from "./lexicon";
 import type { Issue, PlanningDoc } from "./model";
 import { isPlanningDoc, parseDoc } from "./parse";
+import type { TaskFacts } from "./taskSets";
 import { parseWorkboard, WORKBOARD_FILE, type Workboard } from "./workboard";
 
 export const LEXICON_FILE = ".cto/lexicon.yaml";
@@ -23,6 +24,11 @@ export class CtoWorkspace {
   workboard: Workboard | undefined;
   lexicon: Lexicon = getDefaultLexicon();
   lexiconProblems: LexiconProblem[] = [];
+  /**
+   * What the harness read about the task files the task-set records name (digest, repo base
+   * tree, clean or not), keyed by workspace-relative path; see setTaskFacts.
+   */
+  taskFacts = new Map<string, TaskFacts>();
   /** The done records as the host read and verified them (setDoneRecords); undefined: not read. */
   doneRecords: ReadonlyMap<string, DoneRecordView> | undefined;
   /** `.cto/config.yaml`, parsed (empty when absent), and its located problems. */
@@ -175,6 +181,15 @@ export class CtoWorkspace {
       this.lexiconProblems = problems;
     }
     if (extra.some((n) => !(this.lexicon.spec.candidates ?? []).includes(n))) this.lexicon = candidatesLexicon(this.lexicon, extra);
+  }
+
+  /**
+   * Replaces the task facts (the harness reads them: src/harness/taskFacts.ts). Returns the
+   * task-set docs, whose record-structure findings depend on them.
+   */
+  setTaskFacts(facts: Map<string, TaskFacts>): Set<string> {
+    this.taskFacts = facts;
+    return new Set([...this.docs.values()].filter((d) => d.frontmatter.data?.record_type === "task-set").map((d) => d.path));
   }
 
   planningDocs(): PlanningDoc[] {

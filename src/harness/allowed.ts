@@ -6,18 +6,13 @@
 // exclusions allows nothing. Patterns are checked when the task file is parsed
 // (allowedPatternProblem), so a pattern that could never mean what it says is a
 // located usage error rather than a silently wider or narrower run.
-import { picomatch } from "../core/libs";
+import { compileAllowed, type AllowedDecision, type AllowedMatcher } from "../core/allowedFiles";
+
+// The matcher itself lives in the core (the stage gates re-check changed files with it).
+export { compileAllowed, type AllowedDecision, type AllowedMatcher };
 
 /** Bounds on allowed_files (also in docs/harness.md and the task schema). */
 export const ALLOWED_LIMITS = { patterns: 1000, pattern_chars: 1024 } as const;
-
-export interface AllowedDecision {
-  allowed: boolean;
-  /** The pattern (as written) that decided, or undefined when none matched. */
-  by?: string;
-}
-
-export type AllowedMatcher = (path: string) => AllowedDecision;
 
 /** Why a pattern is refused, or undefined when it is usable. */
 export function allowedPatternProblem(p: string): string | undefined {
@@ -35,21 +30,4 @@ export function allowedPatternProblem(p: string): string | undefined {
   if (body.endsWith("/")) return `a pattern ending in '/' matches no file: write '${body}**'`;
   if (body.split("/").includes("..")) return "a pattern with '..' can never match a path inside the repo";
   return undefined;
-}
-
-/** Compiles the list (call allowedPatternProblem on each pattern first). */
-export function compileAllowed(patterns: readonly string[]): AllowedMatcher {
-  const pm = picomatch();
-  // nonegate: the leading '!' is ours (stripped here), never picomatch's own negation.
-  const rules = patterns.map((p) => {
-    const exclude = p.startsWith("!");
-    return { p, exclude, match: pm(exclude ? p.slice(1) : p, { dot: true, nonegate: true }) };
-  });
-  return (path) => {
-    for (let i = rules.length - 1; i >= 0; i--) {
-      const r = rules[i]!;
-      if (r.match(path)) return { allowed: !r.exclude, by: r.p };
-    }
-    return { allowed: false };
-  };
 }

@@ -15,19 +15,20 @@ export const PREDICATE_TYPE = "https://cto-workbench.dev/report/v1";
 export const PAYLOAD_TYPE = "application/vnd.in-toto+json";
 const MAX_SIGNATURES = 16;
 
-export interface Statement {
-  _type: typeof STATEMENT_TYPE;
-  subject: { name: string; digest: { sha256: string } }[];
-  predicateType: typeof PREDICATE_TYPE;
-  predicate: Report;
-}
-
-/** Any in-toto Statement v1 the harness signs (bundles, done records, …), each with its own predicateType. */
-export interface SignedStatement {
+/**
+ * Any in-toto Statement v1 the harness signs (bundles, reviews, comparisons, done records, …),
+ * each with its own predicateType; the bundle's is `Statement` (predicate: the report).
+ */
+export interface SignedStatement<P = unknown> {
   _type: typeof STATEMENT_TYPE;
   subject: { name: string; digest: Record<string, string> }[];
   predicateType: string;
-  predicate: unknown;
+  predicate: P;
+}
+
+export interface Statement extends SignedStatement<Report> {
+  subject: { name: string; digest: { sha256: string } }[];
+  predicateType: typeof PREDICATE_TYPE;
 }
 
 export interface Envelope {
@@ -54,7 +55,8 @@ export function buildStatement(subjects: Record<string, string>, report: Report)
   };
 }
 
-export function signStatement(statement: Statement | SignedStatement, key: SigningKey): string {
+/** Every signed record (bundles, reviews, comparisons, done records, …) goes through here: one DSSE scheme, one key. */
+export function signStatement(statement: SignedStatement, key: SigningKey): string {
   const payload = Buffer.from(JSON.stringify(statement), "utf8");
   const sig = sign(null, pae(PAYLOAD_TYPE, payload), key.privateKey);
   const env: Envelope = { payloadType: PAYLOAD_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: key.keyid, sig: sig.toString("base64") }] };
@@ -101,6 +103,11 @@ export interface SignatureCheck {
   statement?: Statement;
 }
 
+/** The same check for a statement of another predicate type (a comparison, a review, …). */
+export interface StatementCheck<P = unknown> extends Omit<SignatureCheck, "statement"> {
+  statement?: SignedStatement<P>;
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** Strict standard base64 (Buffer.from ignores characters it does not know). */
@@ -113,8 +120,13 @@ function fromBase64(s: unknown): Buffer | undefined {
 /**
  * Checks an envelope against the trusted keys. "bad": malformed, or a signature that names a
  * trusted key and does not verify with it; "untrusted": no signature verifies with a trusted key.
+ * `predicateType` is the kind of statement expected (default: a bundle's report).
  */
-export function checkEnvelope(text: string, trust: TrustStore, shape: (statement: unknown) => string[] = statementShape): SignatureCheck {
+export function checkEnvelope(text: string, trust: TrustStore): SignatureCheck;
+export function checkEnvelope<P = unknown>(text: string, trust: TrustStore, expect: string | ((statement: unknown) => string[])): StatementCheck<P>;
+export function checkEnvelope(text: string, trust: TrustStore, expect: string | ((statement: unknown) => string[]) = PREDICATE_TYPE): StatementCheck {
+  // The expected statement: a predicateType (the shape every statement has), or a record's own check.
+  const shape = typeof expect === "string" ? (st: unknown) => statementShape(st, expect) : expect;
   const bad = (problem: string, keyid: string | null = null): SignatureCheck => ({ state: "bad", keyid, name: null, sources: [], problems: [problem] });
   let env: unknown;
   try {
@@ -151,14 +163,14 @@ export function checkEnvelope(text: string, trust: TrustStore, shape: (statement
   } catch (e) {
     return { ...bad(`the signed statement does not parse: ${(e as Error).message}`, good.keyid), name: good.name };
   }
-  return { state: "trusted", ...good, problems: shape(statement), statement: statement as Statement };
+  return { state: "trusted", ...good, problems: shape(statement), statement: statement as SignedStatement };
 }
 
-function statementShape(s: unknown): string[] {
+function statementShape(s: unknown, predicateType: string): string[] {
   if (!isObj(s)) return ["the signed statement is not a JSON object"];
   const out: string[] = [];
   if (s._type !== STATEMENT_TYPE) out.push(`the signed statement's _type is not ${STATEMENT_TYPE}`);
-  if (s.predicateType !== PREDICATE_TYPE) out.push(`the signed statement's predicateType is not ${PREDICATE_TYPE}`);
+  if (s.predicateType !== predicateType) out.push(`the signed statement's predicateType is not ${predicateType}`);
   if (!Array.isArray(s.subject) || s.subject.some((x) => !isObj(x) || typeof x.name !== "string" || !isObj(x.digest) || typeof x.digest.sha256 !== "string")) out.push("the signed statement's subjects are malformed");
   if (!isObj(s.predicate)) out.push("the signed statement has no predicate");
   return out;
@@ -181,6 +193,8 @@ export function statementProblems(statement: Statement, actual: Map<string, stri
     else if (now !== hex) out.push({ file: name, message: `${name} differs from what was signed (its sha256 is not the attestation's)` });
   }
   for (const name of actual.keys()) if (!subjects.has(name)) out.push({ file: name, message: `${name} is not covered by the signature (added after signing?)` });
-  if (canonical(statement.predicate) !== canonical(report)) out.push({ file: ARTIFACTS.report, message: "report.json differs from the report that was signed (the attestation's predicate)" });
+  // Equal serializations are equal reports (the runner signs the very object it writes); only
+  // when they differ does key order need ruling out, with the canonical form.
+  if (JSON.stringify(statement.predicate) !== JSON.stringify(report) && canonical(statement.predicate) !== canonical(report)) out.push({ file: ARTIFACTS.report, message: "report.json differs from the report that was signed (the attestation's predicate)" });
   return out;
 }

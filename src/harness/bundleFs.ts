@@ -64,8 +64,63 @@ function refusal(st: Stats, o: ReadLimit): string | undefined {
   return undefined;
 }
 
+/**
+ * Below this size a file is read with synchronous calls: a bundle is mostly small files, and five
+ * promise round trips through the thread pool per file (open, fstat, read, read, close) cost far
+ * more than the reading. Nothing can block: the open is O_NONBLOCK and only a regular file is read.
+ */
+export const SYNC_READ_BELOW = 1024 * 1024;
+
+/**
+ * Opens and checks the file synchronously; a small one is read whole (its bytes), a large one is
+ * closed again and its identity returned, for the caller to stream it pinned to that identity.
+ */
+export function readSmallRegularFileSync(abs: string, o: ReadLimit): { data: Buffer } | { large: FileIdentity } {
+  let fd: number;
+  try {
+    fd = openSync(abs, o.follow ? OPEN_FOLLOW_FLAGS : OPEN_FLAGS);
+  } catch (e) {
+    throw openError(e as NodeJS.ErrnoException);
+  }
+  try {
+    const st = fstatSync(fd);
+    const why = refusal(st, o);
+    if (why) throw new UnsafeFileError(why);
+    if (st.size >= SYNC_READ_BELOW) return { large: { dev: st.dev, ino: st.ino } };
+    return { data: readFdSync(fd, st, o) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads an open regular file to EOF, never past the limit (a file that grows is cut off). Into one
+ * buffer of the size fstat said (+1 to see EOF), grown only when the file grew: no copy otherwise.
+ */
+function readFdSync(fd: number, st: Stats, o: ReadLimit): Buffer {
+  let buf = Buffer.allocUnsafe(Math.min(st.size + 1, o.maxBytes + 1));
+  let n = 0;
+  for (;;) {
+    if (n === buf.length) {
+      if (n > o.maxBytes) throw new UnsafeFileError(`grew past the limit of ${o.maxBytes} bytes while it was read`);
+      const bigger = Buffer.allocUnsafe(Math.min(Math.max(buf.length * 2, 4096), o.maxBytes + 1));
+      buf.copy(bigger, 0, 0, n);
+      buf = bigger;
+    }
+    const r = readSync(fd, buf, n, buf.length - n, null);
+    if (r === 0) return buf.subarray(0, n);
+    n += r;
+  }
+}
+
 /** Reads a regular file whole (at most maxBytes). Throws UnsafeFileError with the reason. */
 export async function readRegularFile(abs: string, o: ReadLimit): Promise<Buffer> {
+  const small = readSmallRegularFileSync(abs, o);
+  if ("data" in small) return small.data;
+  return readRegularFileStreamed(abs, { ...o, expect: o.expect ?? small.large });
+}
+
+async function readRegularFileStreamed(abs: string, o: ReadLimit): Promise<Buffer> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(abs, o.follow ? OPEN_FOLLOW_FLAGS : OPEN_FLAGS);
@@ -122,17 +177,7 @@ export function readRegularFileSync(abs: string, o: ReadLimit): Buffer {
     const st = fstatSync(fd);
     const why = refusal(st, o);
     if (why) throw new UnsafeFileError(why);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size + 1, 4096), o.maxBytes + 1, 4 * 1024 * 1024));
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > o.maxBytes) throw new UnsafeFileError(`grew past the limit of ${o.maxBytes} bytes while it was read`);
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-    }
-    return Buffer.concat(chunks, total);
+    return readFdSync(fd, st, o);
   } finally {
     closeSync(fd);
   }

@@ -140,5 +140,19 @@ export interface Report {
     harness_version: string;
     generated_at: string;
     manifest_sha256: string;
+    /** The run used a throwaway repo made by `cto sandbox-repo create` (sandboxRepo.ts): what it was made from. */
+    sandbox_repo?: SandboxRepoRef;
   };
+}
+
+/** A throwaway git repo made from a task's repo, as a report names it. */
+export interface SandboxRepoRef {
+  /** The sandbox repo's id (from its signed marker). */
+  id: string;
+  /** The repo it was copied from (absolute) and that repo's HEAD and base tree then. */
+  source_repo: string;
+  source_head: string | null;
+  source_tree: string;
+  /** sha256 of the signed marker the run checked. */
+  marker_sha256: string;
 }

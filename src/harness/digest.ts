@@ -3,7 +3,7 @@
 // next read in flight while the current chunk is hashed.
 import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
-import { openRegularFile, UnsafeFileError, type ReadLimit } from "./bundleFs";
+import { openRegularFile, readSmallRegularFileSync, UnsafeFileError, type ReadLimit } from "./bundleFs";
 
 const CHUNK = 4 * 1024 * 1024;
 const SMALL = 1024 * 1024;
@@ -23,7 +23,11 @@ export async function sha256File(path: string): Promise<string> {
  * (bundleFs.ts). Throws UnsafeFileError.
  */
 export async function sha256RegularFile(path: string, limit: ReadLimit): Promise<{ hex: string; size: number }> {
-  const { fh, size } = await openRegularFile(path, limit);
+  // A small file (most of a bundle) is read at once, synchronously (bundleFs.ts SYNC_READ_BELOW);
+  // a large one is streamed, pinned to the file just checked.
+  const small = readSmallRegularFileSync(path, limit);
+  if ("data" in small) return { hex: createHash("sha256").update(small.data).digest("hex"), size: small.data.length };
+  const { fh, size } = await openRegularFile(path, { ...limit, expect: limit.expect ?? small.large });
   try {
     return { hex: await sha256Handle(fh, size, limit.maxBytes), size };
   } finally {

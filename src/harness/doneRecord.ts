@@ -10,7 +10,7 @@ import { lstatSync, readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { allChecked, DONE_DIR, type CtoWorkspace, type DoneRecordSummary, type DoneRecordView } from "../core";
 import { picomatch } from "../core/libs";
-import { checkEnvelope, STATEMENT_TYPE, type SignatureCheck, type SignedStatement } from "./attest";
+import { checkEnvelope, STATEMENT_TYPE, type SignedStatement, type StatementCheck } from "./attest";
 import { readRegularFileSync, UnsafeFileError } from "./bundleFs";
 import { findGitTop, HistoryReader } from "./gitHistory";
 import { readHead } from "./gitsource";
@@ -165,10 +165,10 @@ interface Verified<P> {
  * Ed25519 verify costs far more than hashing the same bytes. Keyed by the bytes' digest, the
  * predicate type and the trusted keys (ids and names: other keys check afresh).
  */
-const verified = new Map<string, SignatureCheck>();
+const verified = new Map<string, StatementCheck>();
 const MAX_VERIFIED = 4096;
 
-function checkedEnvelope(bytes: Buffer, trust: TrustStore, type: string): SignatureCheck {
+function checkedEnvelope(bytes: Buffer, trust: TrustStore, type: string): StatementCheck {
   const keys = trust.keys.map((k) => `${k.keyid}:${k.name}`).sort().join(",");
   const key = `${keys}\0${type}\0${sha256(bytes)}`;
   const hit = verified.get(key);

@@ -153,7 +153,14 @@ async function readOne(dir: string, name: string, folders: FixtureRow[], opts: R
     signatureInfo: v.signature,
     ...(reason ? { reason } : {}),
     artifacts: files,
+    ...taskSetFacts(r, v),
   };
+  // A pass of a gated engine may be a task-set gate's evidence: what its events say (issue 12).
+  const events = intact && r.status === "pass" && entry.gated ? await eventFacts(dir) : undefined;
+  if (events) {
+    entry.eventTypes = events.types;
+    if (events.reviewer) entry.runReviewer = events.reviewer;
+  }
   // A bundle is a row's evidence only for the row's task file as it is NOW (same path, same
   // digest): a run of an edited task stops counting once the file changes back.
   const folder = folders.find((f) => typeof r.task.path === "string" && isRowTask(f, r.task.path, r.task.sha256));
@@ -162,28 +169,50 @@ async function readOne(dir: string, name: string, folders: FixtureRow[], opts: R
     entry.fixture = row?.row ?? folder.expect.row;
     // Whether the outcome reproduces the doc's row; whether the bundle can be trusted is
     // `verified`/`fresh`/`signer` (the gates need all three).
-    if (row) entry.matched = compareWithRow(row, { blocker: r.blockers[0]?.id ?? null, status: r.status, exit: r.exit_code, events: await eventTypes(dir) }).length === 0;
+    if (row) entry.matched = compareWithRow(row, { blocker: r.blockers[0]?.id ?? null, status: r.status, exit: r.exit_code, events: (events ?? (await eventFacts(dir))).types }).length === 0;
   }
   return { entry, report: r };
 }
 
-/** Event types in the bundle's events file, in order of first appearance ([] when unreadable). */
-async function eventTypes(dir: string): Promise<string[]> {
+/** What the task-set gates read from report.json (only typed values; absent otherwise). */
+function taskSetFacts(r: Report, v: VerifyResult): Partial<EvidenceEntry> {
+  const f = r.freshness;
+  const hex = (x: unknown): x is string => typeof x === "string" && /^[0-9a-f]{40,64}$/.test(x);
+  const sb = f.sandbox_repo as Record<string, unknown> | undefined;
+  return {
+    ...(typeof r.task.sha256 === "string" ? { taskSha256: r.task.sha256 } : {}),
+    ...(typeof r.task.path === "string" ? { taskPath: r.task.path } : {}),
+    baseTree: hex(f.base_tree) ? f.base_tree : null,
+    endTree: hex(f.end_tree) ? f.end_tree : null,
+    changedFiles: r.changed_files.flatMap((c) => (c && typeof c === "object" && typeof c.path === "string" ? [c.path] : [])),
+    ...(sb && typeof sb === "object" && typeof sb.id === "string" && typeof sb.source_repo === "string" && hex(sb.source_tree) ? { sandboxRepo: { id: sb.id, sourceRepo: sb.source_repo, sourceTree: sb.source_tree } } : {}),
+    ...(v.attestationSha256 ? { attestationSha256: v.attestationSha256 } : {}),
+  };
+}
+
+/**
+ * The bundle's events: types in order of first appearance, and the run's own reviewer (a
+ * `review.approved`/`review.rejected` from source `reviewer`). Empty when unreadable.
+ */
+async function eventFacts(dir: string): Promise<{ types: string[]; reviewer?: { approved: boolean; by: string } }> {
   let text: string;
   try {
     text = (await readRegularFile(join(dir, ARTIFACTS.events), { maxBytes: BUNDLE_LIMITS.maxParsedBytes })).toString("utf8");
   } catch {
-    return [];
+    return { types: [] };
   }
-  const seen: string[] = [];
+  const seen = new Set<string>();
+  let reviewer: { approved: boolean; by: string } | undefined;
   for (const line of text.split("\n")) {
     if (!line) continue;
     try {
-      const t = (JSON.parse(line) as { type?: unknown }).type;
-      if (typeof t === "string" && !seen.includes(t)) seen.push(t);
+      const e = JSON.parse(line) as { type?: unknown; source?: unknown; data?: { by?: unknown } };
+      if (typeof e.type !== "string") continue;
+      seen.add(e.type);
+      if (e.source === "reviewer" && (e.type === "review.approved" || e.type === "review.rejected")) reviewer = { approved: e.type === "review.approved", by: typeof e.data?.by === "string" ? e.data.by : "" };
     } catch {
       /* a line that does not parse is verifyBundle's finding */
     }
   }
-  return seen;
+  return { types: [...seen], ...(reviewer ? { reviewer } : {}) };
 }

@@ -52,17 +52,32 @@ export {
   type Observed,
 } from "./matrix";
 export { readEvidence, scanEvidence, type EvidenceEntry, type ReadEvidenceOptions, type ScannedBundle } from "./evidence";
+export { compareEngines, runShard, prepareSet, taskRef, CompareUsageError, CompareError, DEFAULT_COMPARE_ENGINES, SHARD_FILE, SHARD_SCHEMA, type CompareOptions, type ShardRecord } from "./compare";
 export {
-  compareEngines,
-  renderComparisonMd,
-  CompareUsageError,
+  checkComparison,
+  comparisonFolders,
+  writeComparison,
+  bundleDigest,
   COMPARISON_SCHEMA,
+  COMPARISON_PREDICATE_TYPE,
+  COMPARISON_FILES,
   UNAVAILABLE_BLOCKERS,
-  type CompareOptions,
   type Comparison,
   type ComparisonCell,
+  type ComparisonTask,
+  type ComparisonCheck,
   type EngineSummary,
-} from "./compare";
+} from "./comparisonFile";
+export { renderComparisonMd } from "./comparisonMd";
+export { mergeShards, type MergeOptions, type MergeResult } from "./merge";
+export { readComparisons, type ReadComparisonsOptions } from "./comparisonEvidence";
+export { parseShard, formatShard, assignShards, cellsOfShard, ShardSpecError, MAX_SHARDS, type Shard } from "./shard";
+// Issue 12: task sets, reviews by a person, throwaway repos, the gates' evidence.
+export { readTaskFacts, loadTaskFacts, type TaskFactsOptions } from "./taskFacts";
+export { createReview, readReviews, reviewRefusal, reviewsDirOf, checkReviewer, ReviewError, REVIEW_PREDICATE_TYPE, REVIEW_SCHEMA, REVIEWS_DIR, type ReviewPredicate, type CreateReviewOptions, type CreatedReview } from "./reviews";
+export { createSandboxRepo, readSandboxRepo, applySandboxRepo, SandboxRepoError, SANDBOX_REPO_PREDICATE_TYPE, SANDBOX_REPO_MARKER, type SandboxRepoPredicate, type CreateSandboxRepoOptions } from "./sandboxRepo";
+export { readGateEvidence, type GateEvidence, type GateEvidenceOptions } from "./gateEvidence";
+export { readGitIdentity, type GitIdentity } from "./gitIdentity";
 export { readDoneRecords, attachDoneRecords, inScope, DONE_PREDICATE_TYPE, RECHECK_PREDICATE_TYPE, DONE_SCHEMA, RECHECK_SCHEMA, MAX_RECORD_BYTES, type DonePredicate, type RecheckPredicate, type OutputDigest, type ReadDoneOptions } from "./doneRecord";
 export { recordDone, recheckDone, runValidator, prepareDone, runFailure, DoneError, DONE_EXIT, DEFAULT_VALIDATOR_TIMEOUT_S, SANDBOX_PLACEHOLDER, type DoneOptions, type DoneOutcome, type ValidatorRun, type ValidatorRunOptions } from "./doneRun";
 export { findGitTop, HistoryReader, isCommitId } from "./gitHistory";

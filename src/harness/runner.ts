@@ -15,7 +15,7 @@ import { bundleAttestation, bundleSigner } from "./attest";
 import { faultHits, faultsFromEnv, type Faults } from "./atomic";
 import { BundleWriter, formatManifest, renderReportMd, reportCoreSha256, serializeReport, TMP_PREFIX, type TestSummary } from "./bundle";
 import { homeEnv, pick } from "./childenv";
-import { ARTIFACTS, blockerRow, outcomeOf, REPORT_SCHEMA, sortBlockers, type Blocker, type BlockerId, type ChangedFile, type CtoEvent, type EventSource, type Report } from "./contract";
+import { ARTIFACTS, blockerRow, outcomeOf, REPORT_SCHEMA, sortBlockers, type Blocker, type BlockerId, type ChangedFile, type CtoEvent, type EventSource, type Report, type SandboxRepoRef } from "./contract";
 import { checkChanges, reportedWriteEscapes, type Violation } from "./diffcheck";
 import { sha256File, sha256Hex } from "./digest";
 import { getEngine, ENGINE_IDS } from "./engines/registry";
@@ -29,6 +29,7 @@ import { MAX_TIMER_MS, startProc, whichSync, type ProcResult } from "./proc";
 import { captureTree, chownTree, createSandbox, inspectSource, treeChanges, treePatch, type Sandbox, type SourceInfo } from "./sandbox";
 import { checkEngineOptions } from "./engineOptions";
 import { checkTaskRepo } from "./repocheck";
+import { applySandboxRepo, SandboxRepoError } from "./sandboxRepo";
 import { defaultRunsDir } from "./runsdir";
 import { loadTask, type Task } from "./task";
 import { Trace } from "./trace";
@@ -62,6 +63,11 @@ export interface RunOptions {
   tmpRoot?: string;
   /** SIGTERM→SIGKILL grace for the engine and tests (ms; default 500). */
   killGraceMs?: number;
+  /**
+   * A throwaway repo made from the task's repo by `cto sandbox-repo create` (sandboxRepo.ts): the
+   * run uses it instead of the task's repo, and the report names it (freshness.sandbox_repo).
+   */
+  sandboxRepo?: string;
 }
 
 export interface RunHooks {
@@ -112,11 +118,20 @@ export async function runTask(opts: RunOptions, hooks: RunHooks = {}): Promise<R
   const adapter = getEngine(opts.engine);
   if (!adapter) throw new RunUsageError(`unknown engine '${opts.engine}' (known: ${ENGINE_IDS.join(", ")})`);
   // Everything a task file can get wrong is a usage error (TaskError, located) before anything runs.
-  const task = loadTask(resolve(cwd, opts.taskFile));
+  let task = loadTask(resolve(cwd, opts.taskFile));
   checkEngineOptions(task, adapter);
   const runs = opts.outDir !== undefined ? { dir: resolve(cwd, opts.outDir), note: undefined } : defaultRunsDir({ cwd, repo: task.repo, taskFile: task.file, env });
+  let sandboxRef: SandboxRepoRef | undefined;
+  if (opts.sandboxRepo !== undefined) {
+    try {
+      ({ task, ref: sandboxRef } = await applySandboxRepo(task, resolve(cwd, opts.sandboxRepo), { env, runsDir: runs.dir }));
+    } catch (e) {
+      if (e instanceof SandboxRepoError) throw new RunUsageError(`--sandbox-repo: ${e.message}`);
+      throw e;
+    }
+  }
   checkTaskRepo(task, { runsDir: runs.dir, sandboxRoot: opts.tmpRoot, env });
-  const run = new Run({ ...opts, outDir: runs.dir }, hooks, adapter, task, cwd, env);
+  const run = new Run({ ...opts, outDir: runs.dir }, hooks, adapter, task, cwd, env, sandboxRef);
   if (runs.note) run.notes.push(runs.note);
   return run.execute();
 }
@@ -177,6 +192,7 @@ class Run {
     readonly task: Task,
     readonly cwd: string,
     readonly env: NodeJS.ProcessEnv,
+    readonly sandboxRef?: SandboxRepoRef,
   ) {
     this.events = new EventLog(this.runId, hooks.onEvent);
     this.faults = opts.faults ?? faultsFromEnv(env);
@@ -264,6 +280,9 @@ class Run {
       this.command = a.command(this.task, this.env);
       const exe = whichSync(this.command[0]!, this.cwd, this.env);
       this.executable = exe ? realpathSync(exe) : undefined;
+      // What is probed, admitted and launched is this one program, by the path found here: the
+      // engine's own (allow-listed) env and PATH must not make the launch pick another.
+      if (exe) this.command = [exe, ...this.command.slice(1)];
       if (!this.executable) this.raise("provider_unavailable", `'${this.command[0]}' not found${this.command[0]!.includes("/") ? "" : " on PATH"}`, { engine: a.id });
       else if (a.gated) {
         const elig = checkEligibility(a.id, { program: this.executable, args: this.command.slice(1) }, {
@@ -441,6 +460,7 @@ class Run {
       inputs: sb.inputs,
       home: sb.home,
       userEnv: this.env,
+      command: this.command,
       options: this.task.engine_options,
       env: baseEnv,
       sink,
@@ -830,6 +850,7 @@ class Run {
         harness_version: HARNESS_VERSION,
         generated_at: new Date().toISOString(),
         manifest_sha256: "",
+        ...(this.sandboxRef ? { sandbox_repo: this.sandboxRef } : {}),
       },
     };
   }

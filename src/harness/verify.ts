@@ -65,6 +65,8 @@ export interface VerifyResult {
   notes: string[];
   report?: Report;
   signature: SignatureSummary;
+  /** sha256 (hex) of attestation.json as read and checked here: what a person's review names. */
+  attestationSha256?: string;
   repoChecked: string | null;
   hashedBytes: number;
   durationMs: number;
@@ -101,10 +103,11 @@ export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Pr
   const tamper = (message: string, file?: string) => problems.push({ kind: "tampered", message, ...(file ? { file } : {}) });
   let hashedBytes = 0;
   let signature: SignatureSummary = { state: "unsigned", keyid: null, name: null, sources: [] };
+  let attestationSha256: string | undefined;
   const done = (report?: Report, repoChecked: string | null = null): VerifyResult => {
     const order: Verdict[] = ["tampered", "unsigned", "untrusted", "stale"];
     const verdict = order.find((k) => problems.some((p) => p.kind === k)) ?? "verified";
-    return { verdict, exitCode: VERIFY_EXIT[verdict], problems, notes, report, signature, repoChecked, hashedBytes, durationMs: performance.now() - t0 };
+    return { verdict, exitCode: VERIFY_EXIT[verdict], problems, notes, report, signature, ...(attestationSha256 ? { attestationSha256 } : {}), repoChecked, hashedBytes, durationMs: performance.now() - t0 };
   };
 
   // What is there: regular files (with their identity), and anything else, which is refused.
@@ -195,6 +198,7 @@ export async function verifyBundle(bundleDir: string, o: VerifyOptions = {}): Pr
     if (named) tamper("attestation.json is missing, yet report.json names it (the signature was removed)", ARTIFACTS.attestation);
   } else if (envelope === null) signature = { ...signature, state: "bad" };
   else {
+    attestationSha256 = sha256Hex(envelope);
     if (!named) tamper("attestation.json is not one of report.json's artifacts", ARTIFACTS.attestation);
     const c: SignatureCheck = checkEnvelope(envelope, trust);
     signature = { state: c.state, keyid: c.keyid, name: c.name, sources: c.sources };

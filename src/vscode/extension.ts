@@ -5,6 +5,7 @@ import { DriftHover } from "./driftHover";
 import { registerCommands } from "./commands";
 import { DiagnosticsFeature } from "./diagnostics";
 import { harnessCommands } from "./harness/commands";
+import { gateCommands } from "./harness/gateCommands";
 import { doneCommands, DoneRecords } from "./harness/done";
 import { ARTIFACT_SCHEME, ArtifactContent, REPORT_SCHEME, ReportContent } from "./harness/report";
 import { RunsView } from "./harness/runsView";
@@ -53,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
     const diagnostics = new DiagnosticsFeature(model, log);
     const issues = new IssuesView(model, diagnostics, context.workspaceState);
     const harness = new HarnessService(context, model, log);
-    const gates = new GatesView(model, vscode.Uri.joinPath(context.extensionUri, "media"), (ws) => harness.evidenceOf(ws));
+    const gates = new GatesView(model, vscode.Uri.joinPath(context.extensionUri, "media"), (ws) => harness.evidenceOf(ws), (ws) => harness.gateInputs(ws));
     const runs = new RunsView(model, harness);
     const tests = new FixtureTests(harness);
     const tasks = new CtoTaskProvider(model, harness);
@@ -87,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): CtoApi {
       vscode.languages.registerReferenceProvider(PLANNING_FILES, navigation),
       vscode.languages.registerDocumentSymbolProvider({ scheme: "file", language: "markdown" }, new IssueSymbols(model), { label: "CTO-WORK issues" }),
       // Register commands
-      ...registerCommands(features, { ...harnessCommands(model, harness, tasks), ...doneCommands(model, harness, tasks) }),
+      ...registerCommands(features, { ...harnessCommands(model, harness, tasks), ...gateCommands(model, harness, tasks, () => gates), ...doneCommands(model, harness, tasks) }),
     );
     // The first scan reads files: keep it off the activation path.
     const ready = new Promise<void>((resolve) =>

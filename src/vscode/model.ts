@@ -2,7 +2,7 @@
 // root, fed from disk and from open editor buffers, and kept current by a file watcher.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { CONFIG_FILE, CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readConfigFile, readTextOrWhy, toRel, WORKBOARD_FILE } from "../core";
+import { CONFIG_FILE, CtoWorkspace, decodeText, discoverWorkspaces, LEXICON_FILE, loadWorkspace, readConfigFile, readTextOrWhy, toRel, WORKBOARD_FILE, type TaskFacts } from "../core";
 import { SKIP_DIRS } from "../core/load";
 import { vscodeFs } from "./fsAdapter";
 import type { Log } from "./log";
@@ -11,6 +11,8 @@ export interface ModelChange {
   ws: CtoWorkspace;
   /** Workspace-relative docs whose findings may have changed. */
   affected: Set<string>;
+  /** Only the task facts changed (the docs' text did not). */
+  factsOnly?: boolean;
 }
 
 export class PlanningModel implements vscode.Disposable {
@@ -96,6 +98,12 @@ export class PlanningModel implements vscode.Disposable {
     // Opening a file, or typing back what was there, changes nothing: skip the re-parse.
     if (at.ws.docs.get(at.rel)?.text === text) return;
     this.apply(at.ws, at.rel, text);
+  }
+
+  /** Sets what the harness read about the task sets' files (task facts); their docs are re-validated. */
+  setTaskFacts(ws: CtoWorkspace, facts: Map<string, TaskFacts>, factsOnly = true): void {
+    const affected = ws.setTaskFacts(facts);
+    if (affected.size && this.roots.get(ws.root) === ws) this.changeEmitter.fire({ ws, affected, factsOnly });
   }
 
   /** Tells listeners that something besides a file changed these docs' findings (done records read anew). */

@@ -148,7 +148,7 @@ suite("sidebar: Work Issues and Stage Gates", () => {
     // Met or not depends on the evidence other suites left behind; the condition itself is always listed.
     assert.ok(reasons.some((r) => /matrix row 'gated engine not enabled'/.test(r)), reasons.join(" | "));
     const last = (await gates.getChildren(els[5])).map((e) => String(gates.getTreeItem(e).label));
-    assert.ok(last.some((r) => /comparison report of case against fake, codex and pi/.test(r)), last.join(" | "));
+    assert.ok(last.some((r) => /needs a signed comparison of case, fake, codex and pi over the task set/.test(r)), last.join(" | "));
   });
 
   test("screenshot: the sidebar with both views", async () => {

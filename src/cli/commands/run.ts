@@ -1,5 +1,5 @@
 // `cto run --engine ID --task TASK.yaml [--out DIR] [--enable-gated ID]... [--records DIR]
-//          [--isolation auto|required|none] [--keep-sandbox] [--json]`
+//          [--isolation auto|required|none] [--sandbox-repo DIR] [--keep-sandbox] [--json]`
 // A thin shell over the harness core's runTask(): the exit code is the run's.
 import { runTask, RunUsageError, TaskError, EXIT_USAGE } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
@@ -24,6 +24,9 @@ bundle (<runs folder>/<run_id>/).
   --records DIR        folder with the gate records (default: the CTO child
                        workspace above the task file, i.e. the WORKBOARD.yaml folder)
   --isolation MODE     auto (default; required for gated engines) | required | none
+  --sandbox-repo DIR   run on a throwaway repo made from the task's repo by
+                       \`cto sandbox-repo create\` instead of on the repo itself
+                       (the disposable-sandbox-repo gate; the report names it)
   --pass-env NAME      also pass this variable of your environment to the engine
                        (repeatable; the engine otherwise gets an allow-list only)
   --expose PATH        make PATH visible read-only inside the isolation (repeatable)
@@ -40,6 +43,7 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
     "enable-gated": { type: "string", multiple: true },
     records: { type: "string" },
     isolation: { type: "string" },
+    "sandbox-repo": { type: "string" },
     "pass-env": { type: "string", multiple: true },
     expose: { type: "string", multiple: true },
     "keep-sandbox": { type: "boolean" },
@@ -77,6 +81,7 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
       passEnv: v["pass-env"] as string[] | undefined,
       expose: v.expose as string[] | undefined,
       keepSandbox: v["keep-sandbox"] === true,
+      ...(v["sandbox-repo"] !== undefined ? { sandboxRepo: String(v["sandbox-repo"]) } : {}),
     });
   } catch (e) {
     if (e instanceof TaskError) {
@@ -103,6 +108,7 @@ export default async function run(args: string[], io: CliIo): Promise<number> {
           blockers: r.blockers,
           changed_files: r.changed_files.map((f) => f.path),
           bundle: result.bundleDir,
+          sandbox_repo: r.freshness.sandbox_repo ?? null,
           notes: result.notes,
         },
         null,

@@ -16,11 +16,13 @@ import {
   UNCONFIGURABLE_RULES,
   validateWorkspaceDetailed,
   CONFIG_FILE,
+  configFolder,
   type RuleId,
   type SeveritySetting,
   type ValidateOptions,
 } from "../../core";
 import { toRel, validatedDocs } from "../../core/load";
+import { loadTaskFacts } from "../../harness/taskFacts";
 import { FORMATS, type ValidateRun } from "../format";
 import { attachDoneRecords } from "../../harness/doneRecord";
 import { VERSION_STRING } from "../version";
@@ -140,6 +142,8 @@ export async function runValidate(targets: string[], overrides: Partial<Validate
   const run: ValidateRun = { root: base, files: [], findings: [], suppressed: [], skipped: [], inlineConfig: overrides.inlineConfig !== false };
   for (const [root, { ws, only }] of byRoot) {
     const rel = (f: string) => toRel(base, path.join(root, f));
+    // Task sets name task files and repos: whether they exist and are clean is read the harness's way.
+    await loadTaskFacts(ws, { runsDir: configFolder(root, ws.config.evidenceFolder, ".cto/runs") });
     const options = optionsFor(ws.config, overrides);
     const ignored = ignoreMatcher(options.ignore);
     // A file named on the command line reports its workspace's config problems too.

@@ -67,7 +67,7 @@ export const caseEngine: EngineAdapter = {
     const before = new Set(listLogs(eventsDir));
     return {
       launch: {
-        argv: [...caseEngine.command(ctx.task, ctx.env), "run", "--task", written.taskJson, "--mode", "unattended"],
+        argv: [...ctx.command, "run", "--task", written.taskJson, "--mode", "unattended"],
         env: { ...ctx.env, ...pi.env, CASE_DATA_DIR: dataDir },
         stdin: "ignore",
         network: ctx.options.network !== false, // its agents are pi sessions talking to a model provider

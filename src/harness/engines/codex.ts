@@ -51,7 +51,7 @@ export const codexEngine: EngineAdapter = {
   watchProgress: true,
   start(ctx) {
     const norm = createCodexNormalizer(ctx.sink);
-    const cmd = codexEngine.command(ctx.task, ctx.env);
+    const cmd = ctx.command;
     const sandboxMode = typeof ctx.options.sandbox === "string" ? ctx.options.sandbox : "workspace-write";
     // CODEX_HOME inside the per-run home, never inside TMPDIR (codex refuses to put its helpers there).
     const codexHome = join(ctx.home, ".codex");

@@ -100,7 +100,7 @@ export const piEngine: EngineAdapter = {
     const agent = seedPiAgentDir(ctx.home, ctx.userEnv);
     return {
       launch: {
-        argv: [...piEngine.command(ctx.task, ctx.env), "--mode", "json", ...extraArgs(ctx.options.args), "-p", ctx.task.prompt],
+        argv: [...ctx.command, "--mode", "json", ...extraArgs(ctx.options.args), "-p", ctx.task.prompt],
         env: { ...ctx.env, ...agent.env },
         stdin: "ignore",
         network: ctx.options.network !== false,

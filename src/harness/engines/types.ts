@@ -69,6 +69,12 @@ export interface EngineRunContext {
   home: string;
   /** The caller's real environment: where to find the user's own config to seed the home from. */
   userEnv: NodeJS.ProcessEnv;
+  /**
+   * The engine's command as the harness located (absolute path), probed and — for a gated
+   * engine — admitted it: launch exactly this, never `command(task, env)` again with the
+   * engine's reduced env (CTO_*_COMMAND is the caller's, and the engine's PATH may differ).
+   */
+  command: string[];
   /** Harness-owned folder for the engine's inputs (readable under isolation). */
   inputs: string;
   options: Record<string, unknown>;

@@ -3,12 +3,15 @@
 // path the CLI and the tests take.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { configFolder, recordType, type CtoWorkspace } from "../../core";
+import { configFolder, recordType, taskSetsOf, type ComparisonEvidence, type CtoWorkspace, type GateInputs, type ReviewEvidence } from "../../core";
 import { explicitSetting } from "../config";
 import {
   loadTrustStore,
   matrixFromDocs,
+  readComparisons,
   readEvidence,
+  readReviews,
+  readTaskFacts,
   runFixtures,
   runTask,
   verifyBundle,
@@ -22,17 +25,22 @@ import {
   type RunResult,
 } from "../../harness";
 import type { Log } from "../log";
+import { defaultPrompts, type Prompts } from "../prompts";
 import type { PlanningModel } from "../model";
 
 const CONSENT_KEY = "cto.harness.gatedConsent";
 
 export class HarnessService implements vscode.Disposable {
   private readonly evidence = new Map<string, EvidenceEntry[]>();
+  private readonly reviews = new Map<string, ReviewEvidence[]>();
+  private readonly comparisons = new Map<string, ComparisonEvidence[]>();
   private readonly changed = new vscode.EventEmitter<CtoWorkspace | undefined>();
   /** Fires when a workspace's evidence was re-read. */
   readonly onDidChangeEvidence = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Modal questions to the person (prompts.ts: the seam the integration tests answer through). */
+  prompts: Prompts = defaultPrompts();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -41,21 +49,52 @@ export class HarnessService implements vscode.Disposable {
   ) {
     // The evidence folder is configurable (.cto/config.yaml, settings): watch reports anywhere.
     const watcher = vscode.workspace.createFileSystemWatcher("**/report.json");
+    // Reviews by a person (beside the bundles, in any evidence folder) and task files (a task
+    // set's tasks) change the gates too.
+    const reviews = vscode.workspace.createFileSystemWatcher("**/.reviews/*/*.json");
+    const tasks = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}");
+    // A comparison is complete once its attestation is written (last); task files decide whether it is current.
+    const comparisons = vscode.workspace.createFileSystemWatcher("**/.cto/compare/*/attestation.json");
+    const taskFiles = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}", true, false, true);
     const later = () => {
       clearTimeout(this.refreshTimer);
       this.refreshTimer = setTimeout(() => void this.refreshEvidence(), 300);
+    };
+    const taskFile = (u: vscode.Uri) => {
+      if (this.model.workspaces().some((ws) => taskSetsOf(ws).some((s) => s.rows.some((r) => path.resolve(ws.root, r.file) === u.fsPath)))) later();
     };
     this.disposables.push(
       watcher,
       watcher.onDidCreate(later),
       watcher.onDidChange(later),
       watcher.onDidDelete(later),
+      reviews,
+      reviews.onDidCreate(later),
+      reviews.onDidDelete(later),
+      tasks,
+      tasks.onDidCreate(taskFile),
+      tasks.onDidChange(taskFile),
+      tasks.onDidDelete(taskFile),
+      comparisons,
+      comparisons.onDidCreate(later),
+      comparisons.onDidChange(later),
+      comparisons.onDidDelete(later),
+      taskFiles,
+      taskFiles.onDidChange((uri) => {
+        if (this.isComparedTask(uri.fsPath)) later();
+      }),
       // Typing in a planning doc changes no bundle: only an edit to the matrix doc (whose rows
-      // decide which bundles match) calls for re-reading the evidence.
+      // decide which bundles match) or to a task set (whose rows name the tasks) calls for
+      // re-reading the evidence.
       model.onDidChange((c) => {
-        if ([...c.affected].some((rel) => { const d = c.ws.docs.get(rel); return d !== undefined && recordType(d) === "failure-matrix"; })) later();
+        if ([...c.affected].some((rel) => { const d = c.ws.docs.get(rel); const t = d && recordType(d); return (t === "failure-matrix" || t === "task-set") && !c.factsOnly; })) later();
       }),
     );
+  }
+
+  /** Into the CTO log (a task's error is also shown in its terminal). */
+  logError(message: string, e: unknown): void {
+    this.log.error(message, e);
   }
 
   /** Refuses with a clear message in an untrusted workspace; validation keeps working there. */
@@ -100,9 +139,9 @@ export class HarnessService implements vscode.Disposable {
     if (!listed.includes(engine)) return [];
     const consented = this.context.workspaceState.get<string[]>(CONSENT_KEY) ?? [];
     if (consented.includes(engine)) return [engine];
-    const pick = await vscode.window.showWarningMessage(
+    const pick = await this.prompts.modal(
       `Run the gated engine '${engine}' in this workspace?`,
-      { modal: true, detail: `'${engine}' is a candidate backend. It still needs a valid source admission record and an eligibility decision that selects it, and it runs only in the sandbox. You are asked once per workspace.` },
+      `'${engine}' is a candidate backend. It still needs a valid source admission record and an eligibility decision that selects it, and it runs only in the sandbox. You are asked once per workspace.`,
       "Enable for This Workspace",
     );
     if (pick !== "Enable for This Workspace") return [];
@@ -121,8 +160,8 @@ export class HarnessService implements vscode.Disposable {
     return pick === "Grant" ? "grant" : "deny";
   }
 
-  /** One engine run on a task file, streamed to `write`. */
-  async run(ws: CtoWorkspace | undefined, engine: string, taskFile: string, write: (line: string) => void, signal: AbortSignal): Promise<RunResult> {
+  /** One engine run on a task file, streamed to `write` (on a throwaway repo when `sandboxRepo` names one). */
+  async run(ws: CtoWorkspace | undefined, engine: string, taskFile: string, write: (line: string) => void, signal: AbortSignal, extra: { sandboxRepo?: string } = {}): Promise<RunResult> {
     const outDir = ws ? this.evidenceDir(ws) : path.join(path.dirname(taskFile), ".cto", "runs");
     const result = await runTask(
       {
@@ -132,6 +171,7 @@ export class HarnessService implements vscode.Disposable {
         enableGated: await this.enabledGated(engine),
         ...(ws ? { recordsDir: ws.root } : {}),
         isolation: (vscode.workspace.getConfiguration("cto").get<string>("harness.isolation") ?? "auto") as "auto" | "required" | "none",
+        ...(extra.sandboxRepo ? { sandboxRepo: extra.sandboxRepo } : {}),
       },
       { onEvent: (e) => write(formatEvent(e)), ask: (req) => this.ask(req), signal },
     );
@@ -182,11 +222,42 @@ export class HarnessService implements vscode.Disposable {
     return this.evidence.get(ws.root) ?? [];
   }
 
+  /** The workspace's comparisons (.cto/compare), each bundle of the deciding one verified at the last refresh. */
+  comparisonsOf(ws: CtoWorkspace): ComparisonEvidence[] {
+    return this.comparisons.get(ws.root) ?? [];
+  }
+
+  /** Whether a file is a task of a comparison read last (its digest decides whether the comparison is current). */
+  private isComparedTask(file: string): boolean {
+    for (const [root, list] of this.comparisons) for (const c of list) if (c.tasks.some((t) => path.resolve(root, t.path) === path.resolve(file))) return true;
+    return false;
+  }
+
+  /** Reviews by a person found beside the workspace's bundles (each signature checked when read). */
+  reviewsOf(ws: CtoWorkspace): ReviewEvidence[] {
+    return this.reviews.get(ws.root) ?? [];
+  }
+
+  /** What the gates read besides the bundles. */
+  gateInputs(ws: CtoWorkspace): GateInputs {
+    return { reviews: this.reviewsOf(ws), comparisons: this.comparisonsOf(ws) };
+  }
+
+  /**
+   * Re-reads each workspace's evidence: the bundles and reviews (verified now) and the task
+   * facts of its task sets (task files, repos: read the harness's way), which re-validates them.
+   */
   async refreshEvidence(): Promise<void> {
     for (const ws of this.model.workspaces()) {
       try {
+        const runsDir = this.evidenceDir(ws);
+        const trust = this.trustFor(ws);
+        this.model.setTaskFacts(ws, await readTaskFacts(ws, { runsDir }), true);
         const matrix = matrixFromDocs(ws.root, ws.planningDocs()).rows;
-        this.evidence.set(ws.root, await readEvidence(this.evidenceDir(ws), { matrix, fixturesDir: this.fixturesDir(ws), trust: this.trustFor(ws) }));
+        const [evidence, reviews] = await Promise.all([readEvidence(runsDir, { matrix, fixturesDir: this.fixturesDir(ws), trust }), readReviews(runsDir, trust)]);
+        this.evidence.set(ws.root, evidence);
+        this.reviews.set(ws.root, reviews);
+        this.comparisons.set(ws.root, await readComparisons(path.join(ws.root, ".cto", "compare"), { root: ws.root, trust, runsDir: this.evidenceDir(ws) }));
       } catch (e) {
         this.log.error(`reading evidence of ${ws.root} failed`, e);
       }

@@ -5,8 +5,9 @@
 // runs only after they confirm — as an argv, never through a shell, in the harness's sandbox.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { rmSync } from "node:fs";
 import { DONE_DIR, isChecked, showArgv, validateWorkspace, validatorCommand, type CtoWorkspace } from "../../core";
-import { describeSignature, DoneError, prepareDone, recheckDone, recordDone, runFailure, runValidator, type IsolationRequest, type ValidatorRun } from "../../harness";
+import { createSandboxRepo, describeSignature, DoneError, prepareDone, recheckDone, recordDone, runFailure, runValidator, type IsolationRequest, type ValidatorRun } from "../../harness";
 import { validateOptions } from "../config";
 import type { PlanningModel } from "../model";
 import { describeOutcome, type HarnessService } from "./service";
@@ -20,6 +21,8 @@ export interface CtoTaskDefinition extends vscode.TaskDefinition {
   bundle?: string;
   rows?: string[];
   issue?: string;
+  /** run: make a throwaway repo from the task's repo first (cto sandbox-repo create), run on it, delete it. */
+  sandboxRepo?: boolean;
   /** done: re-run the recorded validator instead of recording (`cto done --recheck`). */
   recheck?: boolean;
 }
@@ -34,13 +37,17 @@ class WorkTerminal implements vscode.Pseudoterminal {
   readonly onDidClose = this.closeEmitter.event;
   private readonly abort = new AbortController();
 
-  constructor(private readonly work: Work) {}
+  constructor(
+    private readonly work: Work,
+    private readonly onError: (e: unknown) => void = () => {},
+  ) {}
 
   open(): void {
     const write = (line: string) => this.writeEmitter.fire(line.replace(/\r?\n/g, "\r\n") + "\r\n");
     this.work(write, this.abort.signal).then(
       (code) => this.closeEmitter.fire(code),
       (e) => {
+        this.onError(e);
         write(`error: ${e instanceof Error ? e.message : String(e)}`);
         this.closeEmitter.fire(1);
       },
@@ -83,7 +90,7 @@ export class CtoTaskProvider implements vscode.TaskProvider {
 
   make(def: CtoTaskDefinition, scope: vscode.TaskScope | vscode.WorkspaceFolder = vscode.TaskScope.Workspace): vscode.Task {
     const name = taskName(def);
-    const task = new vscode.Task(def, scope, name, TASK_TYPE, new vscode.CustomExecution(async () => new WorkTerminal(this.work(def))), def.command === "validate" ? ["$cto"] : []);
+    const task = new vscode.Task(def, scope, name, TASK_TYPE, new vscode.CustomExecution(async () => new WorkTerminal(this.work(def), (e) => this.harness.logError(`the task '${name}' failed`, e))), def.command === "validate" ? ["$cto"] : []);
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, clear: true };
     if (def.command === "validate") task.group = vscode.TaskGroup.Build;
     if (def.command === "fixtures") task.group = vscode.TaskGroup.Test;
@@ -110,7 +117,17 @@ export class CtoTaskProvider implements vscode.TaskProvider {
           if (!def.task) throw new Error("a `run` task needs `task` (a task file) and `engine`");
           const taskFile = this.resolvePath(def.task);
           const ws = this.model.locate(vscode.Uri.file(taskFile))?.ws ?? this.model.workspaces()[0];
-          const r = await this.harness.run(ws, def.engine ?? "fake", taskFile, write, signal);
+          let sandboxRepo: string | undefined;
+          if (def.sandboxRepo) {
+            sandboxRepo = createSandboxRepo(taskFile).path;
+            write(`a throwaway repo of the task's repo, for this run: ${sandboxRepo} (deleted afterwards)`);
+          }
+          let r;
+          try {
+            r = await this.harness.run(ws, def.engine ?? "fake", taskFile, write, signal, sandboxRepo ? { sandboxRepo } : {});
+          } finally {
+            if (sandboxRepo) rmSync(sandboxRepo, { recursive: true, force: true });
+          }
           write(`\n${r.report.status.toUpperCase()} (exit ${r.exitCode})${r.report.blockers.length ? ` — ${r.report.blockers.map((b) => `${b.id}: ${b.reason}`).join("; ")}` : ""}`);
           for (const n of r.notes) write(`note: ${n}`);
           write(r.bundleDir ? `bundle: ${r.bundleDir}` : "no bundle was written");
@@ -272,7 +289,7 @@ function taskName(def: CtoTaskDefinition): string {
     case "fixtures":
       return def.rows?.length ? `fixtures: ${def.rows.join(", ")}` : "run all fixtures";
     case "run":
-      return `run ${def.engine ?? "fake"} on ${def.task ?? "?"}`;
+      return `run ${def.engine ?? "fake"} on ${def.task ?? "?"}${def.sandboxRepo ? " (throwaway repo)" : ""}`;
     case "verify":
       return def.bundle ? `verify ${path.basename(def.bundle)}` : "verify latest bundle";
     case "validator":

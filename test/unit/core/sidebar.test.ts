@@ -216,7 +216,7 @@ describe("gate evaluation", () => {
     const everything = ["case", "fake", "codex", "pi"].map((engine) => bundle({ engine, status: "pass" }));
     const last = evaluateGates(ws, everything).at(-1)!;
     assert.notEqual(last.state, "passed");
-    assert.ok(last.lacks.some((l) => /comparison report/.test(l)));
+    assert.ok(last.lacks.some((l) => /needs a signed comparison of case, fake, codex and pi over the task set/.test(l)), last.lacks.join("; "));
   });
 });
 

@@ -21,7 +21,7 @@ describe("harness: cto compare", function () {
     const out = join(tempDir("cto-cmp-"), "cmp");
     const { comparison: c, jsonPath, mdPath } = await compareEngines({ engines: ["case", "fake", "codex"], tasks: [HAPPY, FAILED], outDir: out, env: ENV });
     assert.deepEqual(JSON.parse(readFileSync(jsonPath, "utf8")), JSON.parse(JSON.stringify(c)));
-    assert.equal(c.schema, "cto.comparison/v1");
+    assert.equal(c.schema, "cto.comparison/v2");
     assert.deepEqual(c.tasks.map((t) => t.id), ["add-subtract", "failed-tests"]);
     assert.equal(c.cells.length, 6, "every engine × task, none skipped");
     const s = (e: string) => c.summary.find((x) => x.engine === e)!;
@@ -33,7 +33,8 @@ describe("harness: cto compare", function () {
     for (const cell of c.cells) {
       assert.equal(cell.source, "ran");
       assert.equal(cell.verdict, "verified", `${cell.engine} × ${cell.task}`);
-      assert.ok(cell.bundle && cell.bundle.startsWith(join(out, "runs")));
+      assert.ok(cell.bundle && cell.bundle.startsWith("runs/"), "named relative to the comparison folder");
+      assert.match(cell.bundle_digest ?? "", /^sha256:[0-9a-f]{64}$/);
     }
     const md = readFileSync(mdPath, "utf8");
     assert.match(md, /\| `case` \| no \(engine_not_enabled\) \| 0\/2 \| 0% \|/);

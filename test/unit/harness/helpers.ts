@@ -1,8 +1,8 @@
 // Shared test helpers for the harness suite (plain Node, mocha).
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, lstatSync, rmSync, cpSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, lstatSync, rmSync, cpSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import Ajv from "ajv";
 import { runTask, type RunOptions, type RunHooks, type RunResult } from "../../../src/harness";
@@ -25,8 +25,13 @@ export function withMarker(marker: string): number[] {
 /** A unique `sleep` duration that names a test's background process. */
 export const marker = () => `${300 + Math.floor(Math.random() * 1000)}.${randomBytes(3).readUIntBE(0, 3)}`;
 
-/** The repo root, from out/test/unit/harness (bundled) or test/unit/harness (source). */
-export const ROOT = resolve(__dirname, "../../../..");
+/** The repo root: the nearest folder above this bundle (out/test/unit/harness, out/test/engines, …) holding our package.json. */
+export const ROOT = (() => {
+  for (let d = __dirname; ; d = dirname(d)) {
+    if (existsSync(join(d, "package.json")) && existsSync(join(d, "fixtures", "harness"))) return d;
+    if (dirname(d) === d) return resolve(__dirname, "../../../..");
+  }
+})();
 export const FIXTURES = join(ROOT, "fixtures", "harness");
 export const ENGINE_FIXTURES = join(ROOT, "fixtures", "engines");
 export const CLI = join(ROOT, "dist", "cli.js");
