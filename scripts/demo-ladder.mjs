@@ -165,7 +165,8 @@ async function walk() {
   const v = await cto(["validate", ".", "--json"]);
   const vj = JSON.parse(v.out);
   expect(vj.summary.errors === 0, `cto validate found errors: ${JSON.stringify(vj.findings.filter((f) => f.severity === "error"))}`);
-  await step("nothing earned yet", `cto validate: 0 errors, ${vj.summary.warnings} warning(s) (stale-review on the real clock); no bundle, no review, no comparison`, {
+  const warned = [...new Set(vj.findings.map((f) => f.rule))].join(", ");
+  await step("nothing earned yet", `cto validate: 0 errors, ${vj.summary.warnings} warning(s)${warned ? ` (${warned})` : ""}; no bundle, no review, no comparison`, {
     "gated-engine": "open",
     "artificial-fixture": "locked",
     "copied-repo-fixture": "locked",
