@@ -46,4 +46,33 @@ describe("harness red team (after issue 8)", function () {
       assert.equal(existsSync(join(out, "signing-key.pem")), false);
     });
   });
+
+  describe("what the engine leaves in its sandbox never crashes the harness or survives the run", () => {
+    // 40 folders of 200-character names: a path of 8,000 bytes, twice PATH_MAX.
+    const deep = (where: string) => `cd "${where}" && for i in $(seq 40); do mkdir ${"d".repeat(200)} && cd ${"d".repeat(200)} || exit 1; done; echo x > f`;
+    const sandboxes = (root: string) => readdirSync(root).filter((n) => n.startsWith("cto-run-"));
+
+    it("a tree deeper than PATH_MAX in the work tree is a blocked change, and the sandbox is removed", async () => {
+      const tmpRoot = tempDir("cto-sbroot-");
+      const t = writeTaskObject({ id: "deep-work", scenario: [{ write: { path: "src/sub.js", content: SUBJS } }, sh(deep("src")), { sleep_ms: 1500 }] });
+      const r = await run({ taskFile: t.taskFile, tmpRoot });
+      assert.equal(r.report.status, "fail");
+      assert.ok(r.report.blockers.some((b) => b.id === "disallowed_file"), JSON.stringify(r.report.blockers));
+      assert.deepEqual(sandboxes(tmpRoot), [], "the sandbox was left behind");
+    });
+
+    it("a tree deeper than PATH_MAX, and names that are not UTF-8, in TMPDIR are removed before the tests run", async () => {
+      const tmpRoot = tempDir("cto-sbroot-");
+      // The tests fail when anything the engine left in TMPDIR is still there.
+      const t = writeTaskObject({
+        id: "deep-tmp",
+        allowed_files: ["src/**"],
+        test_command: ["/bin/sh", "-c", `test -z "$(ls -A "$TMPDIR")" && node test.js`],
+        scenario: [{ write: { path: "src/sub.js", content: SUBJS } }, sh(`${deep("$TMPDIR")}; cd "$TMPDIR" && touch "$(printf 'bad\\377name')"`), { sleep_ms: 1500 }],
+      });
+      const r = await run({ taskFile: t.taskFile, tmpRoot });
+      assert.equal(r.report.status, "pass", JSON.stringify(r.report.blockers));
+      assert.deepEqual(sandboxes(tmpRoot), []);
+    });
+  });
 });
