@@ -1,7 +1,11 @@
 // The second adversarial review (after issue 8): unseen variants of the classes issue 8 closed,
 // each replayed against the product path as root, with bubblewrap and (where it says so) without.
 import * as assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { main } from "../../../src/cli/main";
+import type { CliIo } from "../../../src/cli/io";
+import { loadTrustStore } from "../../../src/harness";
+import { attackerKey, forgePass, resign } from "./forge";
 import { join } from "node:path";
 import { createSandboxRepo, SandboxRepoError } from "../../../src/harness";
 import { TaskError } from "../../../src/harness/task";
@@ -73,6 +77,45 @@ describe("harness red team (after issue 8)", function () {
       const r = await run({ taskFile: t.taskFile, tmpRoot });
       assert.equal(r.report.status, "pass", JSON.stringify(r.report.blockers));
       assert.deepEqual(sandboxes(tmpRoot), []);
+    });
+  });
+
+  describe("trusted keys never come with the evidence", () => {
+    const io = (cwd: string) => {
+      const out: string[] = [];
+      return { io: { out: (l: string) => out.push(l), err: (l: string) => out.push(l), cwd, env: process.env } as CliIo, text: () => out.join("\n") };
+    };
+
+    it("a forged pass that carries its own WORKBOARD.yaml and .cto/trusted-keys does not verify from inside itself", async () => {
+      const t = writeTaskObject({ id: "no-diff", scenario: [] });
+      const r = await run({ taskFile: t.taskFile });
+      assert.equal(r.report.status, "fail");
+      const dir = join(tempDir("cto-forged-"), "bundle");
+      cpSync(r.bundleDir!, dir, { recursive: true });
+      const evil = attackerKey();
+      writeFileSync(join(dir, "WORKBOARD.yaml"), "workspace: { name: forged }\n");
+      mkdirSync(join(dir, ".cto"));
+      writeFileSync(join(dir, ".cto", "trusted-keys"), evil.line("ci") + "\n");
+      forgePass(dir, (rep) => Object.assign(rep.artifacts, { workboard: "WORKBOARD.yaml", trusted_keys: ".cto/trusted-keys" }));
+      resign(dir, evil.privateKey, evil.keyid);
+      // From inside the bundle (cd into the download, `cto verify .`), and from a folder below it.
+      for (const cwd of [dir, join(dir, "raw")]) {
+        const c = io(cwd);
+        const code = await main(["verify", dir], c.io);
+        assert.notEqual(code, 0, `the bundle's own trusted-keys made its forged pass verify:\n${c.text()}`);
+        assert.match(c.text(), /untrusted/);
+      }
+    });
+
+    it("a workspace inside a folder that comes with the evidence (a task folder, as cto compare passes) lends no keys", () => {
+      const ws = tempDir("cto-taskws-");
+      writeFileSync(join(ws, "WORKBOARD.yaml"), "workspace: { name: evil }\n");
+      mkdirSync(join(ws, ".cto"));
+      const evil = attackerKey();
+      writeFileSync(join(ws, ".cto", "trusted-keys"), evil.line("ci") + "\n");
+      const trust = loadTrustStore({ workspaceRoot: ws, exclude: [ws] });
+      assert.equal(trust.keys.some((k) => k.keyid === evil.keyid), false);
+      assert.match(trust.problems.join("\n"), /comes with the evidence/);
     });
   });
 });
