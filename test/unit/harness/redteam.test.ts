@@ -1,7 +1,7 @@
 // The second adversarial review (after issue 8): unseen variants of the classes issue 8 closed,
 // each replayed against the product path as root, with bubblewrap and (where it says so) without.
 import * as assert from "node:assert/strict";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { main } from "../../../src/cli/main";
 import type { CliIo } from "../../../src/cli/io";
 import { loadTrustStore } from "../../../src/harness";
@@ -9,7 +9,8 @@ import { attackerKey, forgePass, resign } from "./forge";
 import { join } from "node:path";
 import { createSandboxRepo, SandboxRepoError } from "../../../src/harness";
 import { TaskError } from "../../../src/harness/task";
-import { cleanupTemps, run, tempDir, writeTaskObject } from "./helpers";
+import { isRoot } from "../../../src/harness/isolation";
+import { cleanupTemps, marker, run, tempDir, withMarker, writeTaskObject } from "./helpers";
 
 const SUBJS = "module.exports = function sub(a, b) {\n  return a - b;\n};\n";
 const sh = (script: string) => ({ spawn: { command: ["/bin/sh", "-c", script] } });
@@ -117,5 +118,25 @@ describe("harness red team (after issue 8)", function () {
       assert.equal(trust.keys.some((k) => k.keyid === evil.keyid), false);
       assert.match(trust.problems.join("\n"), /comes with the evidence/);
     });
+  });
+
+  describe("nothing outlives a run without bubblewrap, whatever environment it gives itself", () => {
+    for (const ending of ["a normal end", "a timeout"]) {
+      it(`a double-forked, setsid'd process that cleared its environment (env -i) dies at ${ending} (root, no bubblewrap)`, async function () {
+        if (!isRoot()) this.skip(); // not as root the child is the user: nothing tells its processes apart
+        const outside = tempDir("cto-late-");
+        chmodSync(outside, 0o777);
+        const name = marker();
+        const escape = sh(`(setsid env -i /bin/sh -c 'sleep 2; touch ${outside}/late; exec sleep ${name}' &) ; true`);
+        const steps = ending === "a timeout" ? [{ write: { path: "src/sub.js", content: SUBJS } }, escape, { sleep_ms: 5000 }] : [{ write: { path: "src/sub.js", content: SUBJS } }, escape, { sleep_ms: 300 }];
+        const t = writeTaskObject({ id: "env-i", timeout_s: ending === "a timeout" ? 1 : 30, scenario: steps });
+        const r = await run({ taskFile: t.taskFile, env: { ...process.env, CTO_BWRAP: "" } });
+        assert.equal(r.report.isolation, "none");
+        assert.equal(r.report.status, ending === "a timeout" ? "blocked" : "pass", JSON.stringify(r.report.blockers));
+        await new Promise((res) => setTimeout(res, 2800));
+        assert.deepEqual(readdirSync(outside), [], "a process of the run wrote after it ended");
+        assert.deepEqual(withMarker(name), []);
+      });
+    }
   });
 });
