@@ -244,7 +244,7 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
     await showGates("candidate-default");
     await f().gates.view.reveal(engines[3]!.el, { expand: true, focus: false, select: false });
     await sleep(800);
-    await screenshot("ladder-passed");
+    await screenshot("ladder-five-passed");
   });
 
   test("done is earned too: CTO-WORK-008 ticked in the Work Issues tree, `cto done CTO-WORK-008`, and the tree shows done", async () => {
