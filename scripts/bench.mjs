@@ -39,6 +39,7 @@ const { values: opt } = parseArgs({
     keep: { type: "boolean", default: false },
     report: { type: "string" },
     "no-restore": { type: "boolean", default: false },
+    sections: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -56,6 +57,7 @@ if (opt.help) {
       "  --no-profile      never profile",
       "  --keep            keep the generated workspace (its path is printed)",
       "  --no-restore      leave the production build in dist/ (default: rebuild the dev build at the end)",
+      "  --sections A,B    run only these optional sections (scripts/bench-A.mjs...; '' for none)",
       "  --report FILE     print the table of a saved --json result and exit (measures nothing)",
       "",
     ].join("\n"),
@@ -362,7 +364,8 @@ try {
   const SECTIONS = readdirSync(join(ROOT, "scripts"))
     .filter((f) => /^bench-[\w-]+\.mjs$/.test(f))
     .sort()
-    .map((f) => ({ name: f.slice("bench-".length, -".mjs".length), file: `scripts/${f}` }));
+    .map((f) => ({ name: f.slice("bench-".length, -".mjs".length), file: `scripts/${f}` }))
+    .filter((s) => opt.sections === undefined || opt.sections.split(",").includes(s.name));
   result.sections = {};
   for (const s of SECTIONS) {
     if (!existsSync(join(ROOT, s.file))) continue;

@@ -43,20 +43,22 @@ export interface Judged {
 /** Unaccepted claims of a block: at most one per sentence and claim kind. */
 export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContext = {}): ClaimHit[] {
   const hits: ClaimHit[] = [];
+  const pf = lexicon.prefilter;
   // With no candidate named before, a block without a subject or standalone claim word holds
   // nothing: one regex test decides (most prose ends here).
-  const pf = lexicon.prefilter;
-  if (!pf.quick.test(block.text)) {
-    // Nothing to judge here unless "it" may refer to the candidate named before.
-    if (ctx.last === undefined) return hits;
-    if (!(ctx.last.kind === "candidate" && pf.pronouns.test(block.text))) {
-      if (ctx.last.kind !== "candidate" || pf.others.test(block.text)) ctx.last = ctx.lastSubject = undefined;
-      return hits;
-    }
-  }
+  if (ctx.last === undefined && !pf.quick.test(block.text)) return hits;
   // One scan of the block for the words a claim needs (a subject, a word that claims on its own,
   // a pronoun, another engine); sentences holding none are skipped without being read.
   const scan = prefilterScan(block.text, lexicon);
+  // (the scan answers the tests below unless a lexicon word holds more than letters and digits)
+  if (!(pf.disjoint ? scan.subjects.length > 0 || scan.standalone.length > 0 : pf.quick.test(block.text))) {
+    // Nothing to judge here unless "it" may refer to the candidate named before.
+    if (ctx.last === undefined) return hits;
+    if (!(ctx.last.kind === "candidate" && (pf.disjoint ? scan.pronouns.length > 0 : pf.pronouns.test(block.text)))) {
+      if (ctx.last.kind !== "candidate" || (pf.disjoint ? scan.others.length > 0 : pf.others.test(block.text))) ctx.last = ctx.lastSubject = undefined;
+      return hits;
+    }
+  }
   if (scan.subjects.length === 0 && scan.standalone.length === 0 && !(ctx.last?.kind === "candidate" && scan.pronouns.length > 0)) {
     // Nothing here can be a claim; a block naming nothing we track also ends what "it" refers to.
     ctx.last = undefined;
@@ -64,30 +66,33 @@ export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContex
     return hits;
   }
   const cache = sentenceCache(lexicon);
-  const cursor = { subjects: 0, standalone: 0, pronouns: 0, others: 0 };
+  // sentences come in order: each list is walked once for the whole block
+  let cs = 0;
+  let cc = 0;
+  let cp = 0;
+  let co = 0;
+  const { subjects, standalone, pronouns: prons, others } = scan;
   for (const sentence of splitSentences(block.text)) {
-    // sentences come in order: each list is walked once for the whole block
-    const within = (k: keyof Scan) => {
-      const list = scan[k];
-      let i = cursor[k];
-      while (i < list.length && list[i] < sentence.start) i++;
-      cursor[k] = i;
-      return i < list.length && list[i] < sentence.end;
-    };
-    const pronouns = within("pronouns");
-    const named = within("subjects");
-    if (!named && !within("standalone") && !(ctx.last?.kind === "candidate" && pronouns)) {
-      if (within("others")) ctx.last = ctx.lastSubject = undefined; // "Pi is fast. It is the default."
+    const { start, end } = sentence;
+    while (cp < prons.length && prons[cp] < start) cp++;
+    while (cs < subjects.length && subjects[cs] < start) cs++;
+    while (cc < standalone.length && standalone[cc] < start) cc++;
+    while (co < others.length && others[co] < start) co++;
+    const pronouns = cp < prons.length && prons[cp] < end;
+    const named = cs < subjects.length && subjects[cs] < end;
+    const other = co < others.length && others[co] < end;
+    if (!named && !(cc < standalone.length && standalone[cc] < end) && !(ctx.last?.kind === "candidate" && pronouns)) {
+      if (other) ctx.last = ctx.lastSubject = undefined; // "Pi is fast. It is the default."
       continue;
     }
     // A sentence whose pronouns (if any) refer inside it reads the same wherever it stands: its
     // verdict is reused (planning docs repeat lines; an edit re-reads every unchanged sentence).
-    const text = block.text.slice(sentence.start, sentence.end);
+    const text = block.text.slice(start, end);
     // (an entry of a sentence whose pronouns look back is keyed by what they look back at)
-    const ctxKey = `${text}\u0000${ctx.last?.kind ?? ""}:${ctx.last?.text.toLowerCase() ?? ""}\u0000${ctx.lastSubject?.kind ?? ""}`;
-    const cached = cache.get(text) ?? cache.get(ctxKey);
+    let ctxKey: string | undefined;
+    const cached = cache.get(text) ?? cache.get((ctxKey = contextKey(text, ctx)));
     if (cached) {
-      for (const h of cached.hits) hits.push(shiftHit(h, sentence.start));
+      for (const h of cached.hits) hits.push(shiftHit(h, start));
       if (cached.last) {
         ctx.last = cached.last;
         ctx.lastSubject = cached.lastSubject;
@@ -96,7 +101,7 @@ export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContex
     }
     const found: ClaimHit[] = [];
     let needsContext = false;
-    for (const a of analyze(block.text, sentence.start, sentence.end, lexicon, ctx)) {
+    for (const a of analyze(block.text, start, end, lexicon, ctx)) {
       needsContext ||= a.needsContext;
       // One finding per sentence and rule: the first claim that is drift (workspace claims
       // come first, so their message and fix win over the built-in ones).
@@ -108,12 +113,17 @@ export function findClaims(block: ProseBlock, lexicon: Lexicon, ctx: DriftContex
         found.push(toHit(a, j, sentence, block));
       }
     }
-    hits.push(...found);
+    for (const h of found) hits.push(h);
     if (cache.size >= SENTENCE_CACHE_MAX) cache.clear();
-    const entity = named || within("others") || needsContext;
-    cache.set(needsContext ? ctxKey : text, { hits: found.map((h) => shiftHit(h, -sentence.start)), ...(entity && ctx.last ? { last: ctx.last, lastSubject: ctx.lastSubject } : {}) });
+    const entity = named || other || needsContext;
+    cache.set(needsContext ? ctxKey! : text, { hits: found.map((h) => shiftHit(h, -start)), ...(entity && ctx.last ? { last: ctx.last, lastSubject: ctx.lastSubject } : {}) });
   }
   return hits;
+}
+
+/** The cache key of a sentence whose pronouns refer to what came before: the sentence and that context. */
+function contextKey(text: string, ctx: DriftContext): string {
+  return `${text}\u0000${ctx.last?.kind ?? ""}:${ctx.last?.text.toLowerCase() ?? ""}\u0000${ctx.lastSubject?.kind ?? ""}`;
 }
 
 interface Scan {
@@ -123,16 +133,19 @@ interface Scan {
   others: number[];
 }
 
-/** Positions of the prefilter's words in a block, by kind, from one regex pass. */
+/**
+ * Positions of the prefilter's words in a block, by kind, from one regex pass (leftmost matches,
+ * not overlapping).
+ */
 function prefilterScan(text: string, lex: Lexicon): Scan {
   const out: Scan = { subjects: [], standalone: [], pronouns: [], others: [] };
   const re = lex.prefilter.all;
   re.lastIndex = 0;
+  // numbered groups (a named group builds an object per match): 1 subject, 2 standalone, 3 pronoun
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const g = m.groups!;
-    if (g.s !== undefined) out.subjects.push(m.index);
-    else if (g.c !== undefined) out.standalone.push(m.index);
-    else if (g.p !== undefined) out.pronouns.push(m.index);
+    if (m[1] !== undefined) out.subjects.push(m.index);
+    else if (m[2] !== undefined) out.standalone.push(m.index);
+    else if (m[3] !== undefined) out.pronouns.push(m.index);
     else out.others.push(m.index);
   }
   return out;

@@ -5,6 +5,7 @@ import { grayMatter, yaml } from "./libs";
 import { prescan, toJsSafely } from "./safeYaml";
 import type { Frontmatter, FrontmatterKey } from "./model";
 import type { LineTable } from "./text";
+import { coreScalar, UNSAFE_START } from "./simpleYaml";
 
 const FENCE = /^---[ \t]*$/;
 /** `---json`, `---toml`, `---yaml`: a language tag on the opening fence (gray-matter's convention). */
@@ -131,7 +132,6 @@ function lineRangeOf(table: LineTable, line: number) {
 }
 
 const SIMPLE_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]+(.*?))?[ \t]*$/;
-const UNSAFE_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
 
 /**
  * The fast path for the frontmatter planning docs actually have: one `key: plain value` per
@@ -160,18 +160,4 @@ function simpleFrontmatter(table: LineTable, fm: Frontmatter): boolean {
   fm.keys = keys;
   fm.data = data;
   return true;
-}
-
-/** A plain scalar under the YAML 1.2 core schema. */
-function coreScalar(s: string): unknown {
-  if (s === "" || /^(?:~|null|Null|NULL)$/.test(s)) return null;
-  if (/^(?:true|True|TRUE)$/.test(s)) return true;
-  if (/^(?:false|False|FALSE)$/.test(s)) return false;
-  if (/^[-+]?[0-9]+$/.test(s)) return Number(s);
-  if (/^0o[0-7]+$/.test(s)) return parseInt(s.slice(2), 8);
-  if (/^0x[0-9a-fA-F]+$/.test(s)) return parseInt(s.slice(2), 16);
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(s)) return Number(s);
-  if (/^[-+]?\.(?:inf|Inf|INF)$/.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
-  if (/^\.(?:nan|NaN|NAN)$/.test(s)) return NaN;
-  return s;
 }

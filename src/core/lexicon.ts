@@ -86,7 +86,7 @@ export interface Lexicon {
   anyStart: MultiEntry[];
   claims: CompiledClaim[];
   /** A block can hold a claim only if one of these matches (see drift.ts). */
-  prefilter: { subjects: RegExp; pronouns: RegExp; standalone: RegExp; others: RegExp; all: RegExp; quick: RegExp };
+  prefilter: { subjects: RegExp; pronouns: RegExp; standalone: RegExp; others: RegExp; all: RegExp; quick: RegExp; disjoint: boolean };
   /** Problems compiling the lexicon's own entries (bad phrase, unknown class in a frame). */
   problems: { message: string; where: string }[];
 }
@@ -296,10 +296,14 @@ function buildPrefilter(lex: Lexicon, classes: Map<string, Phrase[]>): Lexicon["
   const re = (s: Set<string>) => (s.size === 0 ? /$^/ : new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...s].join("|")})(?![\\p{L}\\p{N}])`, "iu"));
   const others = wordsOfClasses(["incumbent"], new Set(), true);
   // All four in one regex with a group each: a block is scanned once (a word in several sets
-  // counts for the first: subjects, then standalone, pronouns, others).
+  // counts for the first: subjects, then standalone, pronouns, others). Numbered groups, since a
+  // named group builds an object per match.
   const alt = (set: Set<string>) => (set.size === 0 ? "(?!)" : [...set].join("|"));
-  const all = new RegExp(`(?<![\\p{L}\\p{N}])(?:(?<s>${alt(subj)})|(?<c>${alt(stand)})|(?<p>${alt(pron)})|(?<o>${alt(others)}))(?![\\p{L}\\p{N}])`, "giu");
-  return { subjects: re(subj), pronouns: re(pron), standalone: re(stand), others: re(others), all, quick: re(new Set([...subj, ...stand])) };
+  // When every word is letters and digits only (between non-letters), no two matches overlap and
+  // the one pass finds what a separate test per kind would: drift.ts then skips those tests.
+  const disjoint = [...subj, ...stand, ...pron, ...others].every((w) => /^(?:[\p{L}\p{N}]|\\p\{L\}\\p\{N\})+$/u.test(w.replace(/\[(\\p\{L\}\\p\{N\})\]\*$/, "$1")));
+  const all = new RegExp(`(?<![\\p{L}\\p{N}])(?:(${alt(subj)})|(${alt(stand)})|(${alt(pron)})|(${alt(others)}))(?![\\p{L}\\p{N}])`, "giu");
+  return { subjects: re(subj), pronouns: re(pron), standalone: re(stand), others: re(others), all, quick: re(new Set([...subj, ...stand])), disjoint };
 }
 
 function escapeRe(s: string): string {

@@ -1,8 +1,9 @@
 // WORKBOARD.yaml: free-form YAML. An "entry" is any mapping with `path`, `id` or `name`;
 // a mapping whose `id` is a CTO-WORK ID also describes a work item (title, status, blockers).
-import type { Node, Scalar, YAMLMap } from "yaml";
+import type { Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { yaml } from "./libs";
-import { parseYamlSafely } from "./safeYaml";
+import { parseYamlSafely, prescan } from "./safeYaml";
+import { parseSimpleYaml, type SimpleMap, type SimpleNode, type SimpleSeq } from "./simpleYaml";
 import type { Located } from "./model";
 import { LineTable } from "./text";
 import { firstLineBreak } from "./parse";
@@ -43,7 +44,8 @@ export interface Workboard {
   eol: "\n" | "\r\n" | "\r";
 }
 
-export function parseWorkboard(rawText: string): Workboard {
+/** @param fast read plain block YAML without `yaml` (tests compare both paths) */
+export function parseWorkboard(rawText: string, fast = true): Workboard {
   const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   const lines = new LineTable(text);
 
@@ -61,7 +63,14 @@ export function parseWorkboard(rawText: string): Workboard {
     wb.errors.push({ message: `WORKBOARD.yaml is ${(text.length / 1048576).toFixed(1)} MB, over the ${MAX_WORKBOARD_BYTES / 1048576} MB limit: it was not read`, range: { line: 1, column: 1, endLine: 1, endColumn: 2 } });
     return wb;
   }
-  // Nesting, anchors and parser failures are refused up front with a location (safeYaml.ts).
+  // Plain block YAML (nearly every workboard) is read by simpleYaml.ts; anything else, and every
+  // error, goes through `yaml`, with nesting, anchors and parser failures refused up front with a
+  // location (safeYaml.ts). Both give the same nodes and offsets to the walk below.
+  const simple = !fast || prescan(text) ? undefined : parseSimpleYaml(text);
+  if (simple) {
+    walkSimple(simple, undefined, visitorFor(wb, simpleNodes));
+    return wb;
+  }
   const parsed = parseYamlSafely(text);
   for (const e of parsed.problems.slice(0, 50)) {
     const start = e.offset;
@@ -71,28 +80,54 @@ export function parseWorkboard(rawText: string): Workboard {
   }
   if (!parsed.doc) return wb;
   const doc = parsed.doc;
-  const rangeOf = (n: Node | null | undefined): Range =>
-    n?.range ? lines.range(n.range[0], n.range[1]) : { line: 1, column: 1, endLine: 1, endColumn: 1 };
-  const located = (n: unknown): Located | undefined =>
-    yaml.isScalar(n) && (typeof n.value === "string" || typeof n.value === "number") ? { value: String(n.value), range: rangeOf(n) } : undefined;
+  const v = visitorFor(wb, yamlNodes(doc));
+  yaml.visit(doc, { Scalar: (_k, node) => v.scalar(node), Map: (_k, map) => v.map(map) });
+  return wb;
+}
 
-  yaml.visit(doc, {
-    Scalar(_key, node: Scalar) {
-      if (typeof node.value === "string") {
+/** What the walk needs to know of a node, from `yaml`'s nodes or from simpleYaml.ts's. */
+interface NodeApi<N> {
+  /** The scalar's value and range, or undefined when the node is not a scalar. */
+  scalar(n: N | null | undefined): { value: unknown; range?: readonly number[] | null } | undefined;
+  isSeq(n: N | null | undefined): boolean;
+  items(seq: N): N[];
+  /** The value of a mapping's key (undefined: no such key). */
+  get(map: N, key: string): N | null | undefined;
+  range(n: N): readonly number[] | null | undefined;
+  /** The sequence holding the mapping as an item, if any. */
+  parentSeq(map: N): N | undefined;
+}
+
+/** The Scalar and Map visitors that fill a workboard; each is called in document order. */
+function visitorFor<N>(wb: Workboard, api: NodeApi<N>): { scalar(n: N): void; map(m: N): void } {
+  const { text, lines } = wb;
+  const rangeOf = (n: N | null | undefined): Range => {
+    const r = n ? api.range(n) : undefined;
+    return r ? lines.range(r[0], r[1]) : { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  };
+  const located = (n: N | null | undefined): Located | undefined => {
+    const s = api.scalar(n);
+    return s && (typeof s.value === "string" || typeof s.value === "number") ? { value: String(s.value), range: rangeOf(n) } : undefined;
+  };
+  return {
+    scalar(node) {
+      const s = api.scalar(node)!;
+      if (typeof s.value === "string") {
+        const value = s.value;
         const re = /\bCTO-WORK-\d{3,}\b/g;
-        for (let m = re.exec(node.value); m; m = re.exec(node.value)) {
+        for (let m = re.exec(value); m; m = re.exec(value)) {
           // Exact columns only when the scalar is written plainly on one line.
-          const src = node.range ? text.slice(node.range[0], node.range[1]) : "";
+          const src = s.range ? text.slice(s.range[0], s.range[1]) : "";
           const at = src.indexOf(m[0]);
-          const start = node.range && at >= 0 ? node.range[0] + at : node.range?.[0] ?? 0;
+          const start = s.range && at >= 0 ? s.range[0] + at : s.range?.[0] ?? 0;
           wb.idMentions.push({ value: m[0], range: lines.range(start, start + m[0].length) });
           wb.ids.add(m[0]);
         }
       }
     },
-    Map(_key, map: YAMLMap) {
-      const get = (k: string) => map.items.find((p) => yaml.isScalar(p.key) && p.key.value === k)?.value;
-      const entry: WorkboardEntry = { range: rangeOf(map as unknown as Node) };
+    map(map) {
+      const get = (k: string) => api.get(map, k);
+      const entry: WorkboardEntry = { range: rangeOf(map) };
       const path = located(get("path"));
       const id = located(get("id"));
       const name = located(get("name"));
@@ -103,7 +138,7 @@ export function parseWorkboard(rawText: string): Workboard {
       if (id && ID.test(id.value)) {
         const blockers = get("blocked_by") ?? get("blockedBy") ?? get("blocked by");
         const blockedBy: Located[] = [];
-        if (yaml.isSeq(blockers)) for (const b of blockers.items) {
+        if (blockers && api.isSeq(blockers)) for (const b of api.items(blockers)) {
           const l = located(b);
           if (l) blockedBy.push(l);
         } else {
@@ -116,18 +151,56 @@ export function parseWorkboard(rawText: string): Workboard {
       }
       if (path && !wb.docsList) {
         // Remember the list this entry sits in, so a quick fix can append a sibling entry.
-        const parent = findParentSeq(doc.contents as Node, map);
-        if (parent?.range) {
-          const firstItemLine = lines.lineAt(map.range?.[0] ?? 0);
+        const parent = api.parentSeq(map);
+        const pr = parent ? api.range(parent) : undefined;
+        if (pr) {
+          const firstItemLine = lines.lineAt(api.range(map)?.[0] ?? 0);
           const lineText = lines.lineText(firstItemLine);
           const indent = /^(\s*)/.exec(lineText)?.[1] ?? "";
           const dash = lineText.trimStart().startsWith("- ");
-          wb.docsList = { indent: dash ? indent : indent.slice(2), endOffset: parent.range[1], keyed: true };
+          wb.docsList = { indent: dash ? indent : indent.slice(2), endOffset: pr[1], keyed: true };
         }
       }
     },
-  });
-  return wb;
+  };
+}
+
+function yamlNodes(doc: Document.Parsed): NodeApi<Node> {
+  return {
+    scalar: (n) => (yaml.isScalar(n) ? (n as Scalar) : undefined),
+    isSeq: (n) => yaml.isSeq(n),
+    items: (seq) => (seq as YAMLSeq<Node>).items,
+    get: (map, k) => (map as YAMLMap<unknown, Node>).items.find((p) => yaml.isScalar(p.key) && p.key.value === k)?.value,
+    range: (n) => n.range,
+    parentSeq: (map) => findParentSeq(doc.contents as Node, map as YAMLMap) as Node | undefined,
+  };
+}
+
+/** Parents of the simple nodes, for `parentSeq` (set by walkSimple). */
+const simpleParent = new WeakMap<SimpleNode, SimpleNode>();
+const simpleNodes: NodeApi<SimpleNode> = {
+  scalar: (n) => (n?.kind === "scalar" ? n : undefined),
+  isSeq: (n) => n?.kind === "seq",
+  items: (seq) => (seq as SimpleSeq).items,
+  get: (map, k) => (map as SimpleMap).items.find((p) => p.key.value === k)?.value,
+  range: (n) => n.range,
+  parentSeq: (map) => {
+    const p = simpleParent.get(map);
+    return p?.kind === "seq" ? p : undefined;
+  },
+};
+
+/** `yaml.visit`'s order: a mapping before its pairs, each pair's key before its value, items in order. */
+function walkSimple(n: SimpleNode, parent: SimpleNode | undefined, v: { scalar(n: SimpleNode): void; map(m: SimpleNode): void }): void {
+  if (parent) simpleParent.set(n, parent);
+  if (n.kind === "scalar") v.scalar(n);
+  else if (n.kind === "map") {
+    v.map(n);
+    for (const p of n.items) {
+      walkSimple(p.key, n, v);
+      walkSimple(p.value, n, v);
+    }
+  } else for (const item of n.items) walkSimple(item, n, v);
 }
 
 function findParentSeq(root: Node | null, target: YAMLMap): { range?: [number, number, number] } | undefined {
