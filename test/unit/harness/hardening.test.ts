@@ -355,7 +355,7 @@ describe("harness hardening (issue 8)", function () {
     it("cto fixtures passes on a machine without bubblewrap (blockers listed in table order)", async () => {
       const out: string[] = [];
       const runs = join(tempDir("cto-fx-"), "runs");
-      const code = await main(["fixtures", "gated engine not enabled", "happy path", "--json", "--out", runs], { out: (l) => out.push(l), err: () => {}, cwd: process.cwd(), env: { ...process.env, CTO_BWRAP: "" } });
+      const code = await main(["fixtures", "gated engine not enabled", "happy path", "--json", "--out", runs], { out: (l) => out.push(l), err: () => {}, cwd: join(FIXTURES, "..", "workspace"), env: { ...process.env, CTO_BWRAP: "" } });
       assert.equal(code, 0, out.join("\n"));
       // It really ran without bubblewrap (the command's own environment reached the runs).
       const isolations = readdirSync(runs).map((d) => JSON.parse(readFileSync(join(runs, d, "report.json"), "utf8")).isolation);

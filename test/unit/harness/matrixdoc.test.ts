@@ -60,8 +60,14 @@ describe("harness: the failure matrix doc", () => {
   });
 
   it("finds the one workspace holding a matrix at, below or above a folder — and refuses none or several", async () => {
-    assert.equal((await findMatrixWorkspace(ROOT)).root, WORKSPACE); // below (fixtures/broken/* hold no matrix)
+    // Below: one workspace in a subfolder. (The repository itself holds two since fixtures/ladder,
+    // so `cto fixtures` at its root asks which one — the "several" case below.)
+    const one = tempDir();
+    const copy = workspaceCopy();
+    cpSync(copy.root, join(one, "sub", "ws"), { recursive: true });
+    assert.equal((await findMatrixWorkspace(one)).root, join(one, "sub", "ws"));
     assert.equal((await findMatrixWorkspace(join(WORKSPACE, ".sot"))).root, WORKSPACE); // above
+    await assert.rejects(findMatrixWorkspace(ROOT), (e: Error) => e instanceof MatrixWorkspaceError && /several failure-matrix records/.test(e.message));
     const parent = tempDir();
     const a = workspaceCopy();
     cpSync(a.root, join(parent, "a"), { recursive: true });
