@@ -96,6 +96,9 @@ async function engineTests() {
   await mochaRun("out/test/engines", 120_000);
 }
 
+/** Integration test files (bundled names) that need a workspace of their own, and that workspace. */
+const OWN_WORKSPACE = { "ladder.test.js": "fixtures/ladder" };
+
 async function integrationTests() {
   banner("integration tests (real VS Code extension host)");
   const { runIntegration } = await import("./host/index.mjs");
@@ -107,14 +110,18 @@ async function integrationTests() {
   const screenshotDir = resolve("test/screenshots");
   mkdirSync(screenshotDir, { recursive: true });
   const common = { extDir: repo, testsEntry: resolve("out/test/integration/index.js"), workspace, screenshotDir };
+  // Suites that walk a workspace of their own run in a host opened on a copy of it (after the main
+  // run, which leaves them out): ladder.test.ts walks fixtures/ladder from nothing to the last gate.
+  const own = Object.entries(OWN_WORKSPACE).filter(([f]) => existsSync(join("out/test/integration", f)));
   // Tests named *.untrusted.test.ts need the workspace opened in Restricted Mode: a second host run.
-  const runs = [{ trust: false }];
+  const runs = [{ trust: false, ...(own.length ? { excludeFiles: own.map(([f]) => f) } : {}) }];
+  for (const [file, ws] of own) runs.push({ trust: false, workspace: resolve(ws), testFiles: [file], label: ws });
   if (testFiles("out/test/integration").some((f) => f.endsWith(".untrusted.test.js"))) runs.push({ trust: true });
   // Last, the smoke test against the .vsix `npm run package` builds, installed into the host
   // (this rebuilds dist/ in production mode). CTO_TEST_GREP runs skip it, as do desktop hosts.
   const { integrationHostKind } = await import("./host/index.mjs");
   if (!process.env.CTO_TEST_GREP && !process.env.CTO_SKIP_VSIX && integrationHostKind() === "code-server") runs.push({ trust: false, installed: true });
-  for (const { trust, installed } of runs) {
+  for (const { trust, installed, label, ...run } of runs) {
     const t = Date.now();
     let out;
     try {
@@ -124,7 +131,7 @@ async function integrationTests() {
         installVsix = packageVsix(join(mkdtempSync(join(tmpdir(), "cto-vsix-")), "cto-workbench.vsix"), { quiet: true });
         console.log(`\nintegration: packaged ${installVsix} (npm run package) in ${secs(t)}`);
       }
-      out = await runIntegration({ ...common, trust, ...(installed ? { installVsix, testFiles: ["smoke.test.js"] } : {}) });
+      out = await runIntegration({ ...common, ...run, trust, ...(installed ? { installVsix, testFiles: ["smoke.test.js"] } : {}) });
       if (installVsix) rmSync(dirname(installVsix), { recursive: true, force: true });
     } catch (e) {
       finish(`FAILED: the VS Code host could not run${installed ? " the installed .vsix" : ""}: ${e.message}`);
@@ -140,7 +147,7 @@ async function integrationTests() {
     for (const f of r.failures) console.log(`  FAILED ${f.title}: ${f.message.split("\n").filter((l) => l.trim()).join(" ")}`);
     // Exit code and counts must agree; a nonzero exit with no failing test is still a failure.
     if (out.code !== 0 && r.failed === 0) { console.log(`extension host exited with code ${out.code}`); totals.failed++; }
-    console.log(`integration run${trust ? " (untrusted workspace)" : installed ? " (installed .vsix)" : ""}: ${secs(t)}`);
+    console.log(`integration run${trust ? " (untrusted workspace)" : installed ? " (installed .vsix)" : label ? ` (${label})` : ""}: ${secs(t)}`);
   }
 }
 

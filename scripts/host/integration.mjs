@@ -28,7 +28,7 @@ export function integrationHostKind() {
  * trust=true keeps workspace trust on, so the copied folder opens untrusted (Restricted Mode).
  * Resolves { code, results, host }; `results` is null when the suite never reported.
  */
-export async function runIntegration({ extDir, testsEntry, workspace, screenshotDir, trust = false, installVsix, testFiles,
+export async function runIntegration({ extDir, testsEntry, workspace, screenshotDir, trust = false, installVsix, testFiles, excludeFiles,
   timeoutSec = Number(process.env.CTO_TEST_TIMEOUT || 600) }) {
   installExitHandlers();
   if (!existsSync(workspace)) throw new Error(`test workspace ${workspace} does not exist`);
@@ -44,6 +44,8 @@ export async function runIntegration({ extDir, testsEntry, workspace, screenshot
     // the host's extensions folder, where code-server --install-extension put the .vsix.
     CTO_EXPECT_EXTENSION_DIR: installVsix ? join(runDir, "extensions") : resolve(extDir),
     ...(testFiles ? { CTO_TEST_FILES: testFiles.join(",") } : {}),
+    ...(excludeFiles?.length ? { CTO_TEST_EXCLUDE: excludeFiles.join(",") } : {}), // suites run in a host of their own
+
     ...(process.env.CTO_TEST_GREP ? { CTO_TEST_GREP: process.env.CTO_TEST_GREP } : {}),
   };
   // A failure picture from an earlier run would only mislead.

@@ -103,6 +103,15 @@ export interface GateState {
   progress?: TaskSetProgress;
   /** candidate-default: the engine × task table of the comparison it was judged on. */
   comparison?: ComparisonTable;
+  /** gated-engine, artificial-fixture: the failure-matrix rows it needs, each reproduced or not. */
+  rows?: MatrixRowProgress[];
+}
+
+/** One failure-matrix row a gate needs (gates 1–2), and whether a counting bundle reproduces it. */
+export interface MatrixRowProgress {
+  fixture: string;
+  blocker: string | null;
+  ok: boolean;
 }
 
 interface Records {
@@ -193,6 +202,14 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inpu
   };
 
   const progress = new Map<GateId, TaskSetProgress>();
+  // Gates 1–2: which matrix rows each needs, reproduced or not (the view's "rows 15/17").
+  const rowProgress = new Map<GateId, MatrixRowProgress[]>();
+  const trackRow = (id: GateId, row: MatrixRow, c: GateCondition): GateCondition => {
+    const list = rowProgress.get(id) ?? [];
+    list.push({ fixture: row.fixture, blocker: row.blocker, ok: c.ok });
+    rowProgress.set(id, list);
+    return c;
+  };
   const conditionsFor = (id: GateId): GateCondition[] => {
     switch (id) {
       case "gated-engine": {
@@ -206,13 +223,13 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inpu
           for (const blocker of GATING_BLOCKERS) {
             const rows = rec.matrix.rows.filter((r) => r.blocker === blocker);
             if (rows.length === 0) out.push({ ok: false, text: `the failure fixture matrix has no row for ${blocker}`, ...docLink(rec.matrix.doc) });
-            for (const row of rows) out.push(rowCondition(row, rec.matrix.doc));
+            for (const row of rows) out.push(trackRow(id, row, rowCondition(row, rec.matrix.doc)));
           }
         return out;
       }
       case "artificial-fixture": {
         const out: GateCondition[] = [recordCondition("failure fixture matrix", rec.matrix)];
-        for (const row of rec.matrix?.rows ?? []) out.push(rowCondition(row, rec.matrix!.doc));
+        for (const row of rec.matrix?.rows ?? []) out.push(trackRow(id, row, rowCondition(row, rec.matrix!.doc)));
         return out;
       }
       case "copied-repo-fixture":
@@ -256,6 +273,7 @@ export function evaluateGates(ws: CtoWorkspace, evidence: EvidenceBundle[], inpu
         : {}),
       ...(progress.has(id) ? { progress: progress.get(id)! } : {}),
       ...(id === "candidate-default" && comparisonTable ? { comparison: comparisonTable } : {}),
+      ...(rowProgress.has(id) ? { rows: rowProgress.get(id)! } : {}),
     });
     if (!passed) blocked = true;
   }

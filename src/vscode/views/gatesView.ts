@@ -5,7 +5,7 @@
 // Under candidate-default: the comparison it was judged on, engine × task with status and blocker.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { currentGate, evaluateGates, type ComparisonTable, type CtoWorkspace, type EvidenceBundle, type GateCondition, type GateInputs, type GateState, type TaskProgress } from "../../core";
+import { currentGate, evaluateGates, gateContextValue, gateDescription, taskStatus, type ComparisonTable, type CtoWorkspace, type EvidenceBundle, type GateCondition, type GateInputs, type GateState, type TaskProgress } from "../../core";
 import { toRange } from "../convert";
 import type { PlanningModel } from "../model";
 
@@ -26,11 +26,6 @@ type Element =
   | { kind: "cell"; ws: CtoWorkspace; gate: GateState; table: ComparisonTable; cell: ComparisonTable["cells"][number] };
 
 export type GatesElement = Element;
-
-/** Tasks of an open gate that a run of case would satisfy (their task file and repo are usable). */
-export function missingRuns(gate: GateState): TaskProgress[] {
-  return gate.state === "open" ? (gate.progress?.tasks ?? []).filter((t) => t.needsRun) : [];
-}
 
 export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Element | undefined>();
@@ -139,13 +134,11 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
         const item = new vscode.TreeItem(g.id, g.state === "open" ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         // The state is part of the id: a gate that passes folds away and the next open one unfolds.
         item.id = `${el.ws.root}::gate:${g.id}:${g.state}`;
-        const p = g.progress;
-        const outstanding = p?.reviewsOutstanding.length ?? 0;
-        // Without a task-set record there is nothing to count: the conditions say what is missing.
-        item.description = [g.state, ...(p?.record ? [`tasks ${p.passed}/${p.needed}`] : []), ...(outstanding ? [`${outstanding} review(s) outstanding`] : [])].join(" · ");
+        // Rows (gates 1–2), tasks (3–5), reviews outstanding, the comparison's totals (6): src/core/gateView.ts.
+        item.description = gateDescription(g);
         item.iconPath = vscode.Uri.joinPath(this.media, `gate-${g.state}.svg`);
         item.tooltip = new vscode.MarkdownString(`**${g.id}** — ${g.summary}${g.record?.promotionCondition ? `\n\n*Promotion condition:* ${g.record.promotionCondition}` : ""}`);
-        item.contextValue = `gate.${g.state}${missingRuns(g).length ? ".missing" : ""}`;
+        item.contextValue = gateContextValue(g);
         if (g.record) item.command = open(vscode.Uri.file(path.join(el.ws.root, g.record.file)), toRange(g.record.range));
         return item;
       }
@@ -170,7 +163,7 @@ export class GatesView implements vscode.TreeDataProvider<Element>, vscode.Dispo
         const t = el.task;
         const item = new vscode.TreeItem(t.task, vscode.TreeItemCollapsibleState.None);
         item.id = `${el.ws.root}::gate:${el.gate.id}:${el.gate.state}:task:${t.task}`;
-        item.description = t.ok ? "passed" : t.needsRun ? "needs a run" : t.reviewOutstanding ? "review outstanding" : "not counted";
+        item.description = taskStatus(t);
         item.tooltip = t.ok ? `${t.task}: passed (${t.runId})` : (t.reason ?? "");
         item.iconPath = t.ok ? new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed")) : new vscode.ThemeIcon(t.needsRun ? "play-circle" : "circle-slash", new vscode.ThemeColor(el.gate.state === "locked" ? "disabledForeground" : "testing.iconFailed"));
         item.contextValue = t.needsRun && el.gate.state === "open" ? "gateTask.missing" : "gateTask";
