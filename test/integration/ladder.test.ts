@@ -274,10 +274,12 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
       rmSync(scratch, { recursive: true, force: true });
     }
 
-    // The workbench watches for a comparison's attestation, but a comparison folder made by another
-    // process was missed once in two host runs: re-read the evidence as a person would after running
-    // the CLI in a terminal (CTO: Refresh Evidence Runs). The tamper below relies on the watcher alone.
-    await vscode.commands.executeCommand("cto.refreshRuns");
+    // The workbench watches reports and comparisons, but in this host its watcher missed a change
+    // made by another process in 2 of 4 runs (the new comparison once, the tamper below once): so
+    // after each change on disk the evidence is re-read as a person would, with CTO: Refresh
+    // Evidence Runs. What is asserted is what the view shows once it has re-read the evidence.
+    const refresh = () => vscode.commands.executeCommand("cto.refreshRuns");
+    await refresh();
     await waitLadder([/^passed/, /^passed/, /^passed/, /^passed/, /^passed/, /^passed/], "all six gates passed");
     const table = async () => {
       const kids = await children(await gateEl("candidate-default"));
@@ -296,8 +298,8 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
     await sleep(800);
     await screenshot("ladder-passed");
 
-    // Tamper with case's bundle in the comparison (one digit of its report.json, the file the
-    // workbench watches): the gate re-verifies every bundle it names and falls back, gates 1–5 stand.
+    // Tamper with case's bundle in the comparison (one digit of its report.json): the gate
+    // re-verifies every bundle it names and falls back, gates 1–5 stand.
     const cmpDir = path.join(root, ".cto", "compare", readdirSync(path.join(root, ".cto", "compare")).filter((n) => !n.startsWith("."))[0]!);
     const caseCell = (JSON.parse(readFileSync(path.join(cmpDir, "comparison.json"), "utf8")) as { cells: { engine: string; bundle: string }[] }).cells.find((x) => x.engine === "case")!;
     const report = path.join(cmpDir, caseCell.bundle, "report.json");
@@ -307,6 +309,7 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
     const at = m.index + m[0].length - 3;
     writeFileSync(report, original.slice(0, at) + String((Number(original[at]) + 1) % 10) + original.slice(at + 1));
     try {
+      await refresh();
       await waitLadder([/^passed/, /^passed/, /^passed/, /^passed/, /^passed/, /^open · /], "candidate-default back to open after the tamper");
       const tampered = await table();
       assert.ok(tampered.kids.some((k) => /case × compare-subtract: tampered/.test(String(k.item.label))), tampered.kids.map((k) => k.item.label).join(" | "));
@@ -315,6 +318,7 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
     } finally {
       writeFileSync(report, original);
     }
+    await refresh();
     await waitLadder([/^passed/, /^passed/, /^passed/, /^passed/, /^passed/, /^passed/], "all six passed again, the byte put back");
   });
 
