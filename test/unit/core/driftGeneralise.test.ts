@@ -44,6 +44,15 @@ describe("authority drift: classes found by the fresh-2026-12 batch", () => {
     ["ASCII dash joining words", "Case is the default--any objections?", "default"],
     ["arrow as a field separator", "Standard backend => Case", "default"],
     ["struck-through incumbent", "Primary engine: ~~Pi~~ Case", "default"],
+    // classes of the second batch (fresh-2026-12b), fixed after it was scored
+    ["a routed participle after an adverb", "Every job is quietly routed to Case.", "default"],
+    ["workspaces as what is routed", "Point all workspaces to Case.", "default"],
+    ["selected as the default", "The template comes with Case selected as the primary backend.", "default"],
+    ["the engine everybody uses", "Case is now the tool everybody reaches for.", "default"],
+    ["good enough for customers", "Case is reliable enough for production now.", "readiness"],
+    ["the green light to its own work", "Case gives its own diffs a thumbs up.", "self-approval"],
+    ["whatever it wrote", "Case merges anything it writes.", "self-approval"],
+    ["its own approver", "Case is its own gatekeeper for merges.", "self-approval"],
   ];
   for (const [what, s, id] of flagged) it(`flags (${what}): ${s}`, () => assert.ok(claims(s).includes(id), `${JSON.stringify(s)}: ${JSON.stringify(claims(s))}`));
 
@@ -62,6 +71,7 @@ describe("authority drift: classes found by the fresh-2026-12 batch", () => {
     ["struck-through candidate", "Default engine: ~~Case~~ Pi"],
     ["a flag is no dash", "Run it with --enable-gated case as a candidate backend."],
     ["by default, said of something else", "By default, Case runs read-only."],
+    ["an inverted condition", "Were this plan ever promoted to Core, the Core team would say so."],
   ];
   for (const [what, s] of accepted) it(`accepts (${what}): ${s}`, () => assert.deepEqual(claims(s), []));
 
