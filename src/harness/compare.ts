@@ -9,7 +9,7 @@
 // bundles, for `cto compare --merge` (merge.ts) to build the comparison from.
 import { mkdirSync } from "node:fs";
 import { cpus } from "node:os";
-import { isAbsolute, join, posix, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "./atomic";
 import {
   bundleDigest,
@@ -136,7 +136,8 @@ export function prepareSet(o: Pick<CompareOptions, "engines" | "tasks" | "outDir
     tasks,
     recorded: tasks.map((t) => ({ id: t.id, path: taskRef(root, t.file), sha256: t.sha256 })),
     engines: o.engines,
-    trust: o.trust ?? loadTrustStore({ env, ...(root ? { workspaceRoot: root } : {}) }),
+    // A root found from the task files must not be a task folder vouching for its own bundles.
+    trust: o.trust ?? loadTrustStore({ env, ...(root ? { workspaceRoot: root } : {}), ...(o.root ? {} : { exclude: tasks.flatMap((t) => [dirname(t.file), t.repo]) }) }),
     env,
     cwd,
     outDir: resolve(cwd, o.outDir),

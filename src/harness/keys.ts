@@ -186,6 +186,12 @@ export interface TrustOptions {
   workspaceRoot?: string;
   /** More trusted-keys files (each must exist). */
   files?: string[];
+  /**
+   * Folders that come with the evidence (the bundle being checked, a task's folder and repo): a
+   * workspace at or inside one of them is the evidence vouching for itself, so its
+   * `.cto/trusted-keys` is not read (a problem says so). Files named in `files` are the caller's.
+   */
+  exclude?: string[];
 }
 
 /** The keys verify and the gates accept. Never throws on content: problems are listed. */
@@ -209,7 +215,13 @@ export function loadTrustStore(o: TrustOptions = {}): TrustStore {
       }
     }
   }
-  const files = [...(o.workspaceRoot && existsSync(join(o.workspaceRoot, TRUSTED_KEYS_FILE)) ? [join(o.workspaceRoot, TRUSTED_KEYS_FILE)] : []), ...(o.files ?? [])];
+  let wsFile = o.workspaceRoot && existsSync(join(o.workspaceRoot, TRUSTED_KEYS_FILE)) ? join(o.workspaceRoot, TRUSTED_KEYS_FILE) : undefined;
+  const carrier = wsFile ? (o.exclude ?? []).find((d) => isInside(o.workspaceRoot!, d)) : undefined;
+  if (wsFile && carrier) {
+    store.problems.push(`${wsFile} comes with the evidence (it lies in ${carrier}): no key of it is trusted; name the workspace whose keys you trust with --workspace, or --trusted-keys`);
+    wsFile = undefined;
+  }
+  const files = [...(wsFile ? [wsFile] : []), ...(o.files ?? [])];
   for (const file of files) {
     let text: string;
     try {

@@ -3,9 +3,10 @@
 // run. Each such folder's name carries its owner's pid and process start time
 // (pid numbers are reused; the pair is not), so only folders of processes that
 // are gone are removed, never a live run's.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { markedProcesses } from "./proc";
+import { removeTree } from "./rmtree";
 
 /** "<pid>.<start time in clock ticks>" of this process (Linux); the pid alone elsewhere. */
 export function ownerTag(pid = process.pid): string {
@@ -57,7 +58,7 @@ export function collectLeftovers(dir: string, prefix: string): string[] {
     const tag = name.slice(prefix.length).split("-")[0]!;
     if (ownerAlive(tag)) continue;
     try {
-      rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 2 });
+      removeTree(join(dir, name));
       removed.push(name);
     } catch {
       /* not ours to fight over */

@@ -210,11 +210,11 @@ export function startProc(spec: ProcSpec): RunningProc {
   child.stderr!.on("data", (chunk: Buffer) => err.push(chunk));
 
   const kill = (why: string) => {
-    if (exited && !treeAlive(pid, spec.marker)) return;
+    if (exited && !treeAlive(pid, spec.marker, spec.uid)) return;
     if (why === "timeout") timedOut = true;
     else if (why === "cancel") cancelled = true;
     killedFor ??= why;
-    terminateTree(pid, spec.marker, spec.graceMs ?? 500);
+    terminateTree(pid, spec.marker, spec.graceMs ?? 500, spec.uid);
   };
   const timer = setTimeout(() => kill("timeout"), Math.min(MAX_TIMER_MS, Math.max(1, spec.timeoutMs)));
   const onAbort = () => kill("cancel");
@@ -231,7 +231,7 @@ export function startProc(spec: ProcSpec): RunningProc {
       clearTimeout(timer);
       spec.signal?.removeEventListener("abort", onAbort);
       // Sweep: background children must not outlive the run.
-      killTreeNow(pid, spec.marker);
+      killTreeNow(pid, spec.marker, spec.uid);
       const streamsClosed = Promise.all(
         [child.stdout, child.stderr].map(
           (s) =>
@@ -245,7 +245,7 @@ export function startProc(spec: ProcSpec): RunningProc {
       );
       void streamsClosed.then(async () => {
         lines?.end();
-        const groupGone = await waitTreeGone(pid, spec.marker, 2000);
+        const groupGone = await waitTreeGone(pid, spec.marker, 2000, spec.uid);
         if (spec.marker) markerSince.delete(spec.marker);
         const code = exitCode ?? (signal ? 128 + (SIGNUMS[signal] ?? 0) : null);
         resolveDone({ exitCode: code, signal, timedOut, cancelled, killedFor, spawnError, durationMs: performance.now() - t0, pid, groupGone, stdout: out.result(), stderr: err.result() });
@@ -299,22 +299,23 @@ function startTicks(pid: number): number {
 }
 
 /** SIGTERM to the tree now, SIGKILL after the grace period. */
-export function terminateTree(pgid: number | undefined, marker: string | undefined, graceMs: number): void {
+export function terminateTree(pgid: number | undefined, marker: string | undefined, graceMs: number, uid?: number): void {
   if (!pgid) return;
-  signalTree(pgid, marker, "SIGTERM");
-  setTimeout(() => killTreeNow(pgid, marker), graceMs).unref();
+  signalTree(pgid, marker, "SIGTERM", uid);
+  setTimeout(() => killTreeNow(pgid, marker, uid), graceMs).unref();
 }
 
-export function killTreeNow(pgid: number | undefined, marker?: string): void {
+export function killTreeNow(pgid: number | undefined, marker?: string, uid?: number): void {
   if (!pgid) return;
-  signalTree(pgid, marker, "SIGKILL");
+  signalTree(pgid, marker, "SIGKILL", uid);
 }
 
-function signalTree(pgid: number, marker: string | undefined, sig: NodeJS.Signals): void {
+function signalTree(pgid: number, marker: string | undefined, sig: NodeJS.Signals, uid?: number): void {
   const procs = listProcs();
   const pids = new Set<number>(descendants(procs, pgid));
   for (const p of procs) if (p.pgrp === pgid) pids.add(p.pid);
   if (marker) for (const p of marked(procs, marker)) pids.add(p);
+  if (marker && uid !== undefined) for (const p of strays(procs, marker, uid)) pids.add(p);
   try {
     process.kill(-pgid, sig);
   } catch {
@@ -396,6 +397,49 @@ function marked(procs: ProcStat[], marker: string): number[] {
   return out;
 }
 
+/**
+ * Processes of the unprivileged uid a child was dropped to (no bubblewrap: nothing else ties them
+ * to it) that started since the child did and belong to no other run: a double fork + setsid +
+ * `env -i` leaves the group, the parent chain and the marker behind, not its uid. Spared: a process
+ * carrying another run's marker, and its descendants (a concurrent run's children).
+ */
+function strays(procs: ProcStat[], marker: string, uid: number): number[] {
+  const since = markerSince.get(marker);
+  if (since === undefined) return [];
+  const candidates = procs.filter((p) => p.state !== "Z" && p.pid !== process.pid && p.start >= since && ownerUid(p.pid) === uid);
+  if (candidates.length === 0) return [];
+  const others = new Set<number>();
+  for (const p of procs) {
+    if (p.state === "Z" || p.start < since) continue;
+    const m = markerOf(p.pid);
+    if (m !== undefined && m !== marker) others.add(p.pid);
+  }
+  const spared = new Set<number>(others);
+  for (const o of others) for (const d of descendants(procs, o)) spared.add(d);
+  return candidates.filter((p) => !spared.has(p.pid)).map((p) => p.pid);
+}
+
+function ownerUid(pid: number): number | undefined {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+function markerOf(pid: number): string | undefined {
+  try {
+    const env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`)]);
+    const needle = Buffer.from(`\0${MARKER_VAR}=`);
+    const i = env.indexOf(needle);
+    if (i < 0) return undefined;
+    const end = env.indexOf(0, i + needle.length);
+    return env.subarray(i + needle.length, end < 0 ? env.length : end).toString("utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every live process carrying some run marker, with its value (leftovers.ts finds orphans of a dead harness). */
 export function markedProcesses(): { pid: number; marker: string }[] {
   const needle = Buffer.from(`\0${MARKER_VAR}=`);
@@ -416,8 +460,8 @@ export function markedProcesses(): { pid: number; marker: string }[] {
   return out;
 }
 
-/** true while a live (non-zombie) process is in the group or carries the marker. */
-export function treeAlive(pgid: number | undefined, marker?: string): boolean {
+/** true while a live (non-zombie) process is in the group, carries the marker or is a stray of its uid. */
+export function treeAlive(pgid: number | undefined, marker?: string, uid?: number): boolean {
   if (!pgid) return false;
   if (process.platform !== "linux") {
     try {
@@ -429,14 +473,15 @@ export function treeAlive(pgid: number | undefined, marker?: string): boolean {
   }
   const procs = listProcs();
   if (procs.some((p) => p.pgrp === pgid && p.state !== "Z" && p.state !== "X")) return true;
-  return !!marker && marked(procs, marker).length > 0;
+  if (!marker) return false;
+  return marked(procs, marker).length > 0 || (uid !== undefined && strays(procs, marker, uid).length > 0);
 }
 
-async function waitTreeGone(pgid: number | undefined, marker: string | undefined, ms: number): Promise<boolean> {
+async function waitTreeGone(pgid: number | undefined, marker: string | undefined, ms: number, uid?: number): Promise<boolean> {
   const end = Date.now() + ms;
-  while (treeAlive(pgid, marker)) {
+  while (treeAlive(pgid, marker, uid)) {
     if (Date.now() > end) return false;
-    killTreeNow(pgid, marker);
+    killTreeNow(pgid, marker, uid);
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;

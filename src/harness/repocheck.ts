@@ -3,6 +3,10 @@
 // - what is not a readable folder;
 // - the filesystem root, the user's home folder, or a folder holding either: the
 //   sandbox would copy (and the engine would see) everything in it;
+// - a folder holding the harness's signing key, or one inside a hidden folder of the
+//   home (~/.ssh, ~/.aws, ~/.config — where the key lives by default): the copy would
+//   hand the engine the very secrets the sandbox view hides (the key would be copied,
+//   and made the sandbox user's, before the signer refuses it);
 // - a folder holding the temp folder where sandboxes are made (the copy would
 //   contain itself) or the run's evidence folder (every bundle would make the
 //   repo dirty or the bundle stale);
@@ -11,8 +15,9 @@
 //   limits (REPO_LIMITS = the sandbox's tree limits: files, bytes, depth).
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
-import { basename, dirname, isAbsolute, join, parse, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from "node:path";
 import { inside } from "./diffcheck";
+import { signingKeyPath } from "./keys";
 import { locateGit } from "./gitsource";
 import { DEFAULT_TREE_LIMITS } from "./tree";
 import { TaskError, type Task } from "./task";
@@ -27,8 +32,8 @@ export interface PlainLimits {
 export const REPO_LIMITS: PlainLimits = { files: DEFAULT_TREE_LIMITS.files, bytes: DEFAULT_TREE_LIMITS.bytes, depth: DEFAULT_TREE_LIMITS.depth };
 
 export interface RepoCheckOptions {
-  /** The runs folder the bundle goes to (need not exist yet). */
-  runsDir: string;
+  /** The runs folder the bundle goes to (need not exist yet); absent when nothing is written (sandbox-repo create). */
+  runsDir?: string;
   /** Where sandboxes are created (default os.tmpdir()). */
   sandboxRoot?: string;
   env?: NodeJS.ProcessEnv;
@@ -59,11 +64,15 @@ export function repoProblem(repo: string, o: RepoCheckOptions): string | undefin
   for (const home of homeFolders(o.env)) {
     if (home === real) return "is your home folder: name the project's own folder";
     if (inside(real, home)) return `contains your home folder (${home}): name the project's own folder`;
+    const top = inside(home, real) ? relative(home, real).split(sep)[0]! : "";
+    if (top.startsWith(".")) return `lies in ${join(home, top)}, a hidden folder of your home (configuration and credentials the engine must never see): name the project's own folder`;
   }
+  const key = realish(signingKeyPath(o.env ?? process.env).path);
+  if (inside(real, key)) return `holds the harness's signing key (${key}): the engine would get a copy of it`;
   const sandboxRoot = realish(o.sandboxRoot ?? tmpdir());
   if (inside(real, sandboxRoot)) return `contains the temp folder where sandboxes are made (${sandboxRoot}): the copy would contain itself`;
-  const runs = realish(o.runsDir);
-  if (inside(real, runs)) return `contains the evidence folder ${runs}: a bundle written there changes the repo it describes (choose --out outside the repo)`;
+  const runs = o.runsDir === undefined ? undefined : realish(o.runsDir);
+  if (runs && inside(real, runs)) return `contains the evidence folder ${runs}: a bundle written there changes the repo it describes (choose --out outside the repo)`;
   try {
     readdirSync(real);
   } catch (e) {

@@ -7,7 +7,7 @@
 // an allow-listed environment (childenv.ts). The bundle is written only after
 // every child of the run is gone.
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decideSafely, PolicyApprover, type Approver, type AskCallback } from "./approver";
@@ -26,6 +26,7 @@ import { installationOf } from "./installation";
 import { planIsolation, SANDBOX_GID, SANDBOX_UID, wrapCommand, type IsolationPlan, type IsolationRequest, type SandboxView, type WrappedCommand } from "./isolation";
 import { collectLeftovers, killOrphans, ownerTag } from "./leftovers";
 import { MAX_TIMER_MS, startProc, whichSync, type ProcResult } from "./proc";
+import { emptyFolder } from "./rmtree";
 import { captureTree, chownTree, createSandbox, inspectSource, treeChanges, treePatch, type Sandbox, type SourceInfo } from "./sandbox";
 import { checkEngineOptions } from "./engineOptions";
 import { checkTaskRepo } from "./repocheck";
@@ -248,7 +249,14 @@ class Run {
       }
       return await this.writeBundle();
     } finally {
-      if (this.sb && !this.opts.keepSandbox) this.sb.dispose();
+      if (this.sb && !this.opts.keepSandbox) {
+        try {
+          this.sb.dispose();
+        } catch (e) {
+          // The bundle is written; a sandbox that cannot be removed is the next run's leftover, not a crash.
+          this.notes.push(`the sandbox ${this.sb.root} could not be removed: ${(e as Error).message}`);
+        }
+      }
     }
   }
 
@@ -646,7 +654,7 @@ class Run {
   private checkerSetup(cmd: string[]): { wrapped: WrappedCommand; env: NodeJS.ProcessEnv } {
     const sb = this.sb!;
     // Whatever the engine left in the shared tmp is not part of the tree the tests must run on.
-    for (const n of readdirSync(sb.tmp)) rmSync(join(sb.tmp, n), { recursive: true, force: true });
+    emptyFolder(sb.tmp);
     const exe = whichSync(cmd[0]!, sb.workTree, this.env);
     const inside = exe && (exe === sb.workTree || exe.startsWith(sb.workTree + "/"));
     const wrapped = wrapCommand(this.isolation, cmd, this.view({ network: false, readOnly: inside ? [] : this.installation(exe), home: sb.testHome }));

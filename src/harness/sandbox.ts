@@ -10,12 +10,13 @@
 // by tree.ts, so .gitignore, .gitattributes, nested repos and submodule folders
 // hide nothing and change nothing. The engine gets its own `.git` (a shallow
 // copy of the base commit) to use as it likes; the evidence never reads it.
-import { chmodSync, copyFileSync, cpSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChangedFile } from "./contract";
 import { git, gitRaw } from "./git";
 import { borrowingGitDir, GitSourceError, locateGit, readGitSource } from "./gitsource";
+import { removeTree } from "./rmtree";
 import { buildTree, DEFAULT_TREE_LIMITS, materializeTree, TreeLimitError, writeObject, type StatCache, type TreeProblem } from "./tree";
 
 export interface SourceInfo {
@@ -111,7 +112,7 @@ export function createSandbox(src: SourceInfo, o: SandboxOptions = {}): Sandbox 
     owner: o.owner,
     base: "",
     baseTree: "",
-    dispose: () => rmSync(root, { recursive: true, force: true, maxRetries: 3 }),
+    dispose: () => removeTree(root),
   } satisfies Sandbox;
   try {
     for (const d of [sb.workTree, sb.home, sb.tmp, sb.testHome, sb.inputs]) mkdirSync(d, { mode: 0o755 });

@@ -61,6 +61,9 @@ export interface CreateSandboxRepoOptions {
 export function createSandboxRepo(taskFile: string, o: CreateSandboxRepoOptions = {}): SandboxRepoPredicate {
   const env = o.env ?? process.env;
   const task = loadTask(taskFile);
+  // What a run would refuse to copy (the home, a folder holding the signing key…) is not copied here either.
+  const why = repoProblem(task.repo, { env });
+  if (why) throw new SandboxRepoError(`${task.repo} ${why}`);
   const src = inspectSource(task.repo);
   if (src.dirty) throw new SandboxRepoError(`${task.repo}: ${src.dirty}; a throwaway repo copies the committed base, so commit or stash first`);
   const out = prepareOut(o.out);

@@ -62,7 +62,7 @@ export default async function review(args: string[], io: CliIo): Promise<number>
     workspaceRoot = resolve(io.cwd, v.workspace);
     if (!existsSync(workspaceRoot) || !statSync(workspaceRoot).isDirectory()) throw new UsageError(`--workspace ${v.workspace} is not a folder`);
   } else workspaceRoot = findWorkspaceRoot(io.cwd);
-  const trust = loadTrustStore({ env: io.env, ...(workspaceRoot ? { workspaceRoot } : {}) });
+  const trust = loadTrustStore({ env: io.env, ...(workspaceRoot ? { workspaceRoot } : {}), ...(v.workspace === undefined ? { exclude: [bundle] } : {}) });
   let made;
   try {
     made = await createReview(bundle, { verdict: v.approve ? "approve" : "reject", name: v.by, ...(v.email !== undefined ? { email: v.email } : {}), ...(v.note !== undefined ? { note: v.note } : {}), tool: "cto review", env: io.env, trust });

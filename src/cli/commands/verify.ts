@@ -62,7 +62,8 @@ export default async function verify(args: string[], io: CliIo): Promise<number>
   } else workspaceRoot = findWorkspaceRoot(io.cwd);
   const keyFiles = (v["trusted-keys"] ?? []).map((f) => resolve(io.cwd, f));
   for (const f of keyFiles) if (!existsSync(f)) throw new UsageError(`--trusted-keys ${f} does not exist`);
-  const trust = loadTrustStore({ env: io.env, ...(workspaceRoot ? { workspaceRoot } : {}), files: keyFiles });
+  // A workspace found above the cwd may be the bundle itself (cd into a download): never trusted then.
+  const trust = loadTrustStore({ env: io.env, ...(workspaceRoot ? { workspaceRoot } : {}), files: keyFiles, ...(v.workspace === undefined ? { exclude: [bundle] } : {}) });
   let r;
   try {
     r = await verifyBundle(bundle, { repo: v.repo ? resolve(io.cwd, v.repo) : undefined, maxAgeDays, trust });

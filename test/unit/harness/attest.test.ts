@@ -260,7 +260,7 @@ describe("harness: signed evidence", function () {
     assert.ok(!existsSync(join(home, "nope.pem")), "an explicit key is never created");
   });
 
-  it("a key that cannot sign (missing, readable by others, inside the task's repo) leaves an unsigned bundle with artifact_write_failed", async () => {
+  it("a key that cannot sign (missing, readable by others) leaves an unsigned bundle with artifact_write_failed; one inside the task's repo refuses the run before it starts", async () => {
     const open = keyFile(0o644);
     const t = writeTask(`id: k\nrepo: {{REPO}}\nallowed_files: ["src/**"]\ntest_command: ["node", "test.js"]\ntimeout_s: 30\nscenario:\n  - write: { path: src/sub.js, content: "${SUB}" }\n`);
     const inRepo = join(t.repo, "key.pem");
@@ -269,7 +269,6 @@ describe("harness: signed evidence", function () {
     for (const [key, why] of [
       [join(t.dir, "missing.pem"), /does not exist/],
       [open, /readable by others \(mode 0644\)/],
-      [inRepo, /is inside .*: the engine could read it there/],
     ] as [string, RegExp][]) {
       const r = await withSigningKey(key, () => run({ taskFile: t.taskFile }));
       assert.equal(r.report.status, "error", key);
@@ -280,6 +279,10 @@ describe("harness: signed evidence", function () {
       const v = await verifyBundle(r.bundleDir!);
       assert.deepEqual([v.verdict, v.exitCode], ["unsigned", 5], JSON.stringify(v.problems));
     }
+    // Inside the repo, the sandbox's copy would hand the engine the key: refused (located) before anything runs.
+    const out = join(tempDir("cto-runs-"), "runs");
+    await assert.rejects(withSigningKey(inRepo, () => run({ taskFile: t.taskFile, outDir: out })), /task\.yaml:\d+:\d+: repo .* holds the harness's signing key/);
+    assert.equal(existsSync(out), false, "a bundle was written");
   });
 
   it("the engine and the tests never see the signing key (bubblewrap): neither CTO_SIGNING_KEY's file nor the default one", async function () {

@@ -11,6 +11,7 @@ import { isRoot, planIsolation } from "../../../src/harness/isolation";
 import { BoundedBuffer, LineSplitter } from "../../../src/harness/proc";
 import { plainTreeOf } from "../../../src/harness/sandbox";
 import { cleanupTemps, ENGINE_FIXTURES, FIXTURES, gitIn, makeGitRepo, marker, run, tempDir, withMarker, writeTask, writeTaskObject } from "./helpers";
+import { WORKSPACE } from "./matrixHelpers";
 
 const bwrap = planIsolation("auto").kind === "bubblewrap";
 const SUBJS = "module.exports = function sub(a, b) {\n  return a - b;\n};\n";
@@ -355,7 +356,7 @@ describe("harness hardening (issue 8)", function () {
     it("cto fixtures passes on a machine without bubblewrap (blockers listed in table order)", async () => {
       const out: string[] = [];
       const runs = join(tempDir("cto-fx-"), "runs");
-      const code = await main(["fixtures", "gated engine not enabled", "happy path", "--json", "--out", runs], { out: (l) => out.push(l), err: () => {}, cwd: process.cwd(), env: { ...process.env, CTO_BWRAP: "" } });
+      const code = await main(["fixtures", "gated engine not enabled", "happy path", "--json", "--workspace", WORKSPACE, "--out", runs], { out: (l) => out.push(l), err: () => {}, cwd: process.cwd(), env: { ...process.env, CTO_BWRAP: "" } });
       assert.equal(code, 0, out.join("\n"));
       // It really ran without bubblewrap (the command's own environment reached the runs).
       const isolations = readdirSync(runs).map((d) => JSON.parse(readFileSync(join(runs, d, "report.json"), "utf8")).isolation);

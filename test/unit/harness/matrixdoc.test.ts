@@ -60,7 +60,11 @@ describe("harness: the failure matrix doc", () => {
   });
 
   it("finds the one workspace holding a matrix at, below or above a folder — and refuses none or several", async () => {
-    assert.equal((await findMatrixWorkspace(ROOT)).root, WORKSPACE); // below (fixtures/broken/* hold no matrix)
+    const one = tempDir();
+    cpSync(workspaceCopy().root, join(one, "only"), { recursive: true });
+    assert.equal((await findMatrixWorkspace(one)).root, join(one, "only")); // below
+    // The repo itself holds two (fixtures/workspace and fixtures/ladder): named, never a guess.
+    await assert.rejects(findMatrixWorkspace(ROOT), (e: Error) => /several failure-matrix records/.test(e.message) && e.message.includes(WORKSPACE) && e.message.includes(join(ROOT, "fixtures", "ladder")));
     assert.equal((await findMatrixWorkspace(join(WORKSPACE, ".sot"))).root, WORKSPACE); // above
     const parent = tempDir();
     const a = workspaceCopy();
