@@ -53,6 +53,10 @@ describe("authority drift: classes found by the fresh-2026-12 batch", () => {
     ["the green light to its own work", "Case gives its own diffs a thumbs up.", "self-approval"],
     ["whatever it wrote", "Case merges anything it writes.", "self-approval"],
     ["its own approver", "Case is its own gatekeeper for merges.", "self-approval"],
+    // found by the lead after both batches: a time adverb after the status word ended nothing
+    ["a time adverb after the status", "Case turned into our standard engine yesterday.", "default"],
+    ["a time adverb after a passive", "Case got picked as the primary backend recently.", "default"],
+    ["a time adverb before more time", "Case was made the go-to runner earlier this month.", "default"],
   ];
   for (const [what, s, id] of flagged) it(`flags (${what}): ${s}`, () => assert.ok(claims(s).includes(id), `${JSON.stringify(s)}: ${JSON.stringify(claims(s))}`));
 
@@ -71,6 +75,8 @@ describe("authority drift: classes found by the fresh-2026-12 batch", () => {
     ["struck-through candidate", "Default engine: ~~Case~~ Pi"],
     ["a flag is no dash", "Run it with --enable-gated case as a candidate backend."],
     ["by default, said of something else", "By default, Case runs read-only."],
+    ["a time adverb after the incumbent", "Pi became our standard engine again yesterday."],
+    ["a time adverb after a negated claim", "Case was not made the primary backend yesterday."],
     ["an inverted condition", "Were this plan ever promoted to Core, the Core team would say so."],
   ];
   for (const [what, s] of accepted) it(`accepts (${what}): ${s}`, () => assert.deepEqual(claims(s), []));
