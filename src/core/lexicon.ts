@@ -49,7 +49,7 @@ export const CORE_CLASSES = [
   "pronoun", "anaphor", "expletive_after", "self", "np_end", "filler", "gap_stop", "negator", "neg_bound", "hedge",
   "permission", "aux", "be", "report_verb", "report_noun", "talked_pp", "reject_pp", "adopt_pp", "discuss", "mention",
   "mention_det", "mention_link", "cond_start", "fact_start", "cond_marker", "gate", "cand_qual", "question_start",
-  "question_tag", "hearsay",
+  "question_tag", "hearsay", "copula_s", "typo_tolerant", "subject_start", "obj_lead",
 ] as const;
 export type CoreClass = (typeof CORE_CLASSES)[number];
 
@@ -125,6 +125,7 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
   const compiled = new Map<string, Phrase[]>(); // class -> its phrases, compiled once (the prefilter reuses them)
   for (const [name, phrases] of Object.entries(classes)) {
     const cls = idOf(name);
+    if (name === "typo_tolerant") continue; // names classes, holds no words (see addTypos)
     const list: Phrase[] = [];
     compiled.set(name, list);
     for (const text of phrases ?? []) {
@@ -159,6 +160,8 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
       }
     }
   }
+
+  addTypos(classes.typo_tolerant ?? [], compiled, classId, single, multi);
 
   const lookup = (name: string) => classId.get(name);
   const disabled = new Set(spec.disable ?? []);
@@ -204,6 +207,37 @@ export function compileLexicon(input: LexiconSpec): Lexicon {
   const lex: Lexicon = { spec, classNames, classId, C, single, exactSingle, prefixSingle, multi, pairs, anyStart, claims, prefilter: undefined!, problems };
   lex.prefilter = buildPrefilter(lex, compiled);
   return lex;
+}
+
+/**
+ * One-word entries of the classes named in `typo_tolerant` also match with two adjacent letters
+ * swapped ("defualt", "teh", "thier"): the commonest typo, cheap to index (a word of n letters
+ * has n-1 variants). A variant that is a word of the lexicon itself is left out, so a typo never
+ * shadows a real entry. Words under 3 letters are too short to tell a typo from another word.
+ */
+function addTypos(names: string[], compiled: Map<string, Phrase[]>, classId: Map<string, number>, single: Map<string, number[]>, multi: Map<string, MultiEntry[]>): void {
+  const found: [string, number][] = [];
+  for (const name of names) {
+    const cls = classId.get(String(name));
+    const phrases = compiled.get(String(name));
+    if (cls === undefined || !phrases) continue;
+    for (const p of phrases) {
+      if (p.length !== 1 || p[0].optional) continue;
+      for (const w of p[0].any) {
+        if (w.length < 3 || !/^[a-z]+$/.test(w)) continue;
+        for (let k = 0; k + 1 < w.length; k++) {
+          if (w[k] === w[k + 1]) continue;
+          const v = w.slice(0, k) + w[k + 1] + w[k] + w.slice(k + 2);
+          if (!single.has(v) && !multi.has(v)) found.push([v, cls]);
+        }
+      }
+    }
+  }
+  for (const [v, cls] of found) {
+    const l = single.get(v);
+    if (!l) single.set(v, [cls]);
+    else if (!l.includes(cls)) l.push(cls);
+  }
 }
 
 /** A legacy phrase as a program: each word marked, nothing bound. */

@@ -76,6 +76,11 @@ export const SYNC_READ_BELOW = 1024 * 1024;
  * closed again and its identity returned, for the caller to stream it pinned to that identity.
  */
 export function readSmallRegularFileSync(abs: string, o: ReadLimit): { data: Buffer } | { large: FileIdentity } {
+  return withCheckedFdSync(abs, o, (fd, st) => (st.size >= SYNC_READ_BELOW ? { large: { dev: st.dev, ino: st.ino } } : { data: readFdSync(fd, st, o) }));
+}
+
+/** Opens without blocking, refuses anything but an acceptable regular file, then hands over the fd (closed after). */
+function withCheckedFdSync<T>(abs: string, o: ReadLimit, use: (fd: number, st: Stats) => T): T {
   let fd: number;
   try {
     fd = openSync(abs, o.follow ? OPEN_FOLLOW_FLAGS : OPEN_FLAGS);
@@ -86,8 +91,7 @@ export function readSmallRegularFileSync(abs: string, o: ReadLimit): { data: Buf
     const st = fstatSync(fd);
     const why = refusal(st, o);
     if (why) throw new UnsafeFileError(why);
-    if (st.size >= SYNC_READ_BELOW) return { large: { dev: st.dev, ino: st.ino } };
-    return { data: readFdSync(fd, st, o) };
+    return use(fd, st);
   } finally {
     closeSync(fd);
   }
@@ -167,20 +171,7 @@ export async function readRegularFileHead(abs: string, o: ReadLimit): Promise<{ 
 
 /** readRegularFile, synchronously (key files, task-file digests). */
 export function readRegularFileSync(abs: string, o: ReadLimit): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(abs, o.follow ? OPEN_FOLLOW_FLAGS : OPEN_FLAGS);
-  } catch (e) {
-    throw openError(e as NodeJS.ErrnoException);
-  }
-  try {
-    const st = fstatSync(fd);
-    const why = refusal(st, o);
-    if (why) throw new UnsafeFileError(why);
-    return readFdSync(fd, st, o);
-  } finally {
-    closeSync(fd);
-  }
+  return withCheckedFdSync(abs, o, (fd, st) => readFdSync(fd, st, o));
 }
 
 /**

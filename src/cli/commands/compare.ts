@@ -3,7 +3,7 @@
 // Runs (or, with --runs, reuses the newest fresh, verified bundle of) every engine on every task
 // and writes the signed comparison (comparison.json, comparison.md, attestation.json); one shard
 // of that for a CI matrix job; or the comparison merged from the shards' bundles.
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { comparisonSetsOf, parseComparisonSet, recordType, type CtoWorkspace } from "../../core";
 import {
@@ -26,6 +26,7 @@ import {
 } from "../../harness";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
+import { trustedKeysOption, workspaceOption } from "../options";
 import { loadWorkspacesAt } from "../workspaces";
 
 const HELP = `usage: cto compare [--task-set RECORD.md | --tasks TASK.yaml,...] [--engines LIST] [options]
@@ -117,13 +118,8 @@ export default async function compare(args: string[], io: CliIo): Promise<number
   }
   const isolation = v.isolation;
   if (isolation !== undefined && !["auto", "required", "none"].includes(isolation)) throw new UsageError("--isolation must be auto, required or none");
-  let workspaceRoot: string | undefined;
-  if (v.workspace !== undefined) {
-    workspaceRoot = path.resolve(io.cwd, v.workspace);
-    if (!existsSync(workspaceRoot) || !statSync(workspaceRoot).isDirectory()) throw new UsageError(`--workspace ${v.workspace} is not a folder`);
-  }
-  const keyFiles = (v["trusted-keys"] ?? []).map((f) => path.resolve(io.cwd, f));
-  for (const f of keyFiles) if (!existsSync(f)) throw new UsageError(`--trusted-keys ${f} does not exist`);
+  const workspaceRoot = workspaceOption(io, v.workspace);
+  const keyFiles = trustedKeysOption(io, v["trusted-keys"]);
 
   // The tasks: explicit files, a task-set record, or the workspace's candidate-default set.
   const chosen = await chooseTasks(io, v.tasks ? list(v.tasks) : undefined, v["task-set"], workspaceRoot);

@@ -1,10 +1,10 @@
 // `cto review BUNDLE --approve|--reject --by NAME [--email ADDR] [--note TEXT] [--workspace DIR] [--json]`:
 // a person's review of a run's patch, signed like a bundle and written beside it
 // (<runs>/.reviews/<run_id>/<review_id>.json). Refused inside a harness run's processes.
-import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { createReview, findWorkspaceRoot, loadTrustStore, ReviewError, VerifyUsageError } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
+import { workspaceOption } from "../options";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
 
 const HELP = `usage: cto review BUNDLE --approve|--reject --by NAME [--email ADDR] [--note TEXT]
@@ -57,11 +57,7 @@ export default async function review(args: string[], io: CliIo): Promise<number>
   if (!!v.approve === !!v.reject) throw new UsageError("give exactly one of --approve and --reject");
   if (v.by === undefined) throw new UsageError("--by NAME is required: a review says who made it");
   const bundle = resolve(io.cwd, parsed.positionals[0]!);
-  let workspaceRoot: string | undefined;
-  if (v.workspace !== undefined) {
-    workspaceRoot = resolve(io.cwd, v.workspace);
-    if (!existsSync(workspaceRoot) || !statSync(workspaceRoot).isDirectory()) throw new UsageError(`--workspace ${v.workspace} is not a folder`);
-  } else workspaceRoot = findWorkspaceRoot(io.cwd);
+  const workspaceRoot = workspaceOption(io, v.workspace) ?? findWorkspaceRoot(io.cwd);
   const trust = loadTrustStore({ env: io.env, ...(workspaceRoot ? { workspaceRoot } : {}), ...(v.workspace === undefined ? { exclude: [bundle] } : {}) });
   let made;
   try {

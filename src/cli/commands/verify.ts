@@ -1,10 +1,10 @@
 // `cto verify BUNDLE [--repo DIR] [--max-age-days N] [--workspace DIR] [--trusted-keys FILE]... [--json]`
 // Exit 0 verified; 3 tampered or inconsistent (a bad signature included); 4 stale; 5 unsigned;
 // 6 signed by a key not trusted here; 2 usage; 1 internal error.
-import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { describeSignature, findWorkspaceRoot, loadTrustStore, verifyBundle, VerifyUsageError, DEFAULT_MAX_AGE_DAYS } from "../../harness";
 import { UsageError, type CliIo, parseCommandArgs } from "../io";
+import { trustedKeysOption, workspaceOption } from "../options";
 import { HARNESS_VERSION as VERSION } from "../../harness/version";
 
 const HELP = `usage: cto verify BUNDLE [--repo DIR] [--max-age-days N] [--workspace DIR]
@@ -55,13 +55,8 @@ export default async function verify(args: string[], io: CliIo): Promise<number>
     if (!Number.isFinite(maxAgeDays) || maxAgeDays < 0) throw new UsageError("--max-age-days must be a number ≥ 0");
   }
   const bundle = resolve(io.cwd, parsed.positionals[0]!);
-  let workspaceRoot: string | undefined;
-  if (v.workspace !== undefined) {
-    workspaceRoot = resolve(io.cwd, v.workspace);
-    if (!existsSync(workspaceRoot) || !statSync(workspaceRoot).isDirectory()) throw new UsageError(`--workspace ${v.workspace} is not a folder`);
-  } else workspaceRoot = findWorkspaceRoot(io.cwd);
-  const keyFiles = (v["trusted-keys"] ?? []).map((f) => resolve(io.cwd, f));
-  for (const f of keyFiles) if (!existsSync(f)) throw new UsageError(`--trusted-keys ${f} does not exist`);
+  const workspaceRoot = workspaceOption(io, v.workspace) ?? findWorkspaceRoot(io.cwd);
+  const keyFiles = trustedKeysOption(io, v["trusted-keys"]);
   // A workspace found above the cwd may be the bundle itself (cd into a download): never trusted then.
   const trust = loadTrustStore({ env: io.env, ...(workspaceRoot ? { workspaceRoot } : {}), files: keyFiles, ...(v.workspace === undefined ? { exclude: [bundle] } : {}) });
   let r;

@@ -46,16 +46,56 @@ export interface Analysis extends SentenceView {
   needsContext: boolean;
 }
 
+/** Characters that join a word into an identifier: a name next to one is part of it. */
+const IDENT_JOIN = new Set(["_"]); // (a dot between word characters is already inside the token)
+
 /** Sentences longer than this are read in windows (keeps hostile one-line docs linear). */
 export const MAX_TOKENS = 400;
 
 /** @param full also analyse clauses when no frame can match (for explanations) */
 export function analyze(text: string, from: number, to: number, lex: Lexicon, ctx: DriftContext, full = false): Analysis[] {
   const all = tokenize(text, from, to);
-  if (all.length <= MAX_TOKENS) return [analyzeTokens(text, all, lex, ctx, full)];
+  if (all.length <= MAX_TOKENS) {
+    const a = analyzeTokens(text, all, lex, ctx, full);
+    // "The engine we picked, Case, is the default": read again with the candidate as the subject
+    const cut = appositiveSubject(a);
+    return cut ? [a, analyzeTokens(text, cut, lex, ctx, full)] : [a];
+  }
   const out: Analysis[] = [];
   for (let i = 0; i < all.length; i += MAX_TOKENS) out.push(analyzeTokens(text, all.slice(i, i + MAX_TOKENS), lex, ctx, full));
   return out;
+}
+
+/**
+ * A subject named by apposition: "The engine (we picked), Case, ...", "The engine the team
+ * picked, which is Case, ...", "Our backend — Case — ...". Returns the tokens with the head noun
+ * phrase and the apposition's punctuation left out (the candidate, then the rest of the clause),
+ * or undefined. Only at the start of a sentence, and only for a head that can refer to an engine.
+ */
+function appositiveSubject(a: Analysis): Tok[] | undefined {
+  const { tokens, cls: C } = a;
+  const n = tokens.length;
+  let h = 0;
+  while (h < n && !tokens[h].punct && a.has(h, C.filler) && !a.has(h, C.anaphor)) h++;
+  if (h >= n || a.endOf(h, C.anaphor) < 0 || a.has(h, C.candidate)) return undefined;
+  for (let k = a.endOf(h, C.anaphor); k < Math.min(n, h + 14); k++) {
+    const open = tokens[k];
+    if (!open.punct) {
+      if (a.has(k, C.candidate) || a.has(k, C.incumbent) || a.has(k, C.be)) return undefined; // the head has its verb: no apposition
+      continue;
+    }
+    if (open.w !== "," && open.w !== "\u2014" && open.w !== "(") return undefined;
+    let c = k + 1;
+    // ", which is Case,", ", namely Case,", ", i.e. Case,"
+    while (c < n && !tokens[c].punct && !a.has(c, C.candidate) && c < k + 4 && (a.has(c, C.gap_stop) || a.has(c, C.be) || a.has(c, C.filler) || a.has(c, C.aux))) c++;
+    const ce = a.endOf(c, C.candidate);
+    if (ce < 0 || a.refersTo[c]) return undefined;
+    const close = tokens[ce];
+    const closes = open.w === "(" ? ")" : open.w;
+    if (!close || close.w !== closes || ce + 1 >= n) return undefined;
+    return [...tokens.slice(c, ce), ...tokens.slice(ce + 1)];
+  }
+  return undefined;
 }
 
 /** Can any claim frame match a sentence holding these classes (each of its needs present)? */
@@ -109,11 +149,15 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
   for (let i = 0; i < n; i++) {
     const t = tokens[i];
     if (hasRaw(i, C.ambiguous_name) && hasRaw(i, C.candidate) && !t.code && isCommonNoun(i)) dropSpan(i, C.candidate);
+    // A piece of an identifier (`CURL_CA_BUNDLE`, `case_id`, ca_bundle) names nothing.
+    const piece = IDENT_JOIN.has(text[t.s - 1]) || IDENT_JOIN.has(text[t.e]);
+    if (piece && hasRaw(i, C.candidate)) dropSpan(i, C.candidate);
     // `ca` in code, or written "ca" (not "CA", not "ca." for circa), is the CLI's name
-    if (hasRaw(i, C.code_only_name) && (t.code || (t.raw === t.w && text[t.e] !== "."))) addSpan(i, C.candidate, i + 1);
+    if (!piece && hasRaw(i, C.code_only_name) && (t.code || (t.raw === t.w && text[t.e] !== "."))) addSpan(i, C.candidate, i + 1);
     if (t.w === "'s" && i > 0 && !tokens[i - 1].punct) {
       const next = tokens[i + 1];
-      const copula = next !== undefined && (hasRaw(i + 1, C.filler) || hasRaw(i + 1, C.negator) || hasRaw(i + 1, C.aux) || hasRaw(i + 1, C.hedge) || /ly$/.test(next.w));
+      // after "it", "that", "there" it is "is"/"has" whatever follows ("It's production-ready")
+      const copula = hasRaw(i - 1, C.copula_s) || next !== undefined && (hasRaw(i + 1, C.filler) || hasRaw(i + 1, C.negator) || hasRaw(i + 1, C.aux) || hasRaw(i + 1, C.hedge) || /ly$/.test(next.w));
       if (!copula) {
         dropSpan(i, C.be);
         dropSpan(i, C.aux);
@@ -310,7 +354,10 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
       const ce = endOf(i, C.cond_start);
       const fe = ce < 0 ? endOf(i, C.fact_start) : -1;
       const prevOnly = i > 0 && (tokens[i - 1].w === "only" || tokens[i - 1].w === "even" || tokens[i - 1].w === "not");
-      if ((ce > 0 || fe > 0) && !prevOnly && !(i > 0 && has(i - 1, C.discuss))) {
+      if (openSub && i >= clauseBegin + 3 && ce < 0 && fe < 0 && opensMainClause(i)) {
+        newClause(i, "main"); // "When the release is cut we switch to Case": the comma left out
+        openSub = undefined;
+      } else if ((ce > 0 || fe > 0) && !prevOnly && !(i > 0 && has(i - 1, C.discuss))) {
         const type: ClauseType = ce > 0 ? "cond" : "fact";
         const atStart = i === clauseBegin;
         newClause(i, type);
@@ -328,6 +375,16 @@ export function analyzeTokens(text: string, tokens: Tok[], lex: Lexicon, ctx: Dr
     let e = i + 1;
     for (const c of [C.candidate, C.incumbent, C.doc, C.anaphor]) e = Math.max(e, endOf(i, c));
     return e < n ? e : n - 1;
+  }
+  /** A new subject after a verb of the fronted clause (we, they, Case), not an object of it. */
+  function opensMainClause(i: number): boolean {
+    if (i + 1 >= n || tokens[i + 1].punct) return false;
+    const prev = tokens[i - 1];
+    if (prev.punct || has(i - 1, C.obj_lead) || has(i - 1, C.filler)) return false;
+    const named = has(i, C.candidate) && !has(i, C.pronoun);
+    if (!named && !has(i, C.subject_start)) return false;
+    for (let k = clauseBegin + 1; k < i; k++) if (!tokens[k].punct && !has(k, C.filler) && !has(k, C.obj_lead)) return true;
+    return false;
   }
   function pairedDash(i: number): boolean {
     for (let j = i + 1; j < Math.min(n, i + 16); j++) if (tokens[j].punct && tokens[j].w === tokens[i].w) return true;

@@ -28,8 +28,10 @@ export function judge(a: Analysis, m: FrameMatch, claim: CompiledClaim, legacy: 
 
   // 0. Not a claim at all: its words are an identifier in code (`self_approval` names an event),
   // or the candidate only owns the subject ("the engine's own stream ... counts as").
+  // A code span inside prose words is an object of the claim ("Case emits `approval.granted` for
+  // its own requests"): only a claim that begins or ends in code is code.
   const se = m.subj >= 0 ? Math.max(m.subj + 1, a.endOf(m.subj, C.candidate), a.endOf(m.subj, C.doc)) : -1;
-  for (let i = m0; i < m1; i++) {
+  for (const i of m1 - 1 > m0 ? [m0, m1 - 1] : [m0]) {
     if (i >= m.subj && i < se) continue;
     if (tokens[i].code && !tokens[i].setting) return accept(`mentioned as code: '${tokens[i].raw}'`);
   }
@@ -90,12 +92,19 @@ export function judge(a: Analysis, m: FrameMatch, claim: CompiledClaim, legacy: 
   // maintainers claim it approves its own changes").
   const reportEnd = Math.max(m0, m.start + 1);
   for (let i = regionStart; i < reportEnd; i++) {
-    if (a.has(i, C.discuss)) return accept(`talked about, not claimed: '${words(i, a.endOf(i, C.discuss))}'`);
+    // (a discuss word after the claim's own subject is part of its predicate: "Case closes its own
+    // review requests by approving them")
+    if (a.has(i, C.discuss) && !(m.subj >= 0 && m.subj < i && i < m0)) return accept(`talked about, not claimed: '${words(i, a.endOf(i, C.discuss))}'`);
     if (a.has(i, C.hearsay)) return accept(`hearsay, not claimed: '${words(i, a.endOf(i, C.hearsay))}'`);
     const re = a.endOf(i, C.report_verb);
     // "as the vendor promised, ..." and "as agreed, ..." adopt the claim instead of reporting it
     const adopted = (i > 0 && tokens[i - 1].w === "as") || tokens[regionStart].w === "as";
-    if (re > 0 && re <= reportEnd && !adopted) {
+    // (a verb after the claim's own subject is its predicate, not a report of it: "Case closes
+    // out its own review requests by approving them"; "They claim it approves ..." binds "it")
+    const inPredicate = m.subj >= 0 && m.subj < i && i < m0 && !subjectBetween(i + 1, m0);
+    // "Patches written by Case ...": a participle whose agent is the claim's subject reports nothing
+    const authored = re > 0 && tokens[re]?.w === "by" && re + 1 === m.subj;
+    if (re > 0 && re <= reportEnd && !adopted && !inPredicate && !authored) {
       const verb = words(i, re);
       if (REPORTER_AFTER.has(tokens[i].w)) {
         const who = untilComma(re);
@@ -107,7 +116,8 @@ export function judge(a: Analysis, m: FrameMatch, claim: CompiledClaim, legacy: 
     }
     const rn = a.endOf(i, C.report_noun);
     if (rn > 0 && rn <= m.start && !(i > 0 && a.has(i - 1, C.self))) {
-      const link = tokens.slice(rn, m.start).some((t) => ["to", "that", "of", "for", ":", "about"].includes(t.w));
+      // "the proposal to / that / of ...", "Option B (make Case the default)", "the idea — switch to Case —"
+      const link = tokens.slice(rn, m.start).some((t) => ["to", "that", "of", "for", ":", "about", "(", "\u2014", "-"].includes(t.w));
       if (link || rn === m.start) {
         if (!postHas(C.adopt_pp)) return accept(`talked about, not claimed: the ${words(i, rn)}`);
       }
@@ -218,6 +228,10 @@ export function judge(a: Analysis, m: FrameMatch, claim: CompiledClaim, legacy: 
   }
   function drift(rule: string): Verdict {
     return { drift: true, rule };
+  }
+  function subjectBetween(s: number, e: number): boolean {
+    for (let i = s; i < e; i++) if (a.has(i, C.candidate) || a.has(i, C.pronoun) || a.has(i, C.doc)) return true;
+    return false;
   }
   function lastWord(e: number): number {
     for (let i = e - 1; i >= 0; i--) if (!tokens[i].punct) return i;

@@ -27,7 +27,9 @@ export function compilePhrase(phrase: string): Phrase {
     const body = optional ? tok.slice(0, -1) : tok;
     const alts = body.split("|").filter((a) => a !== "");
     if (alts.length === 0) throw new PatternError(`empty word in '${phrase}'`);
-    const multi = alts.map((a) => (a.startsWith("=") || a.endsWith("*") ? [a] : wordsOf(a)));
+    // "=Core" keeps its case; "=>" and "=" are punctuation
+    const exactCase = (a: string) => a.startsWith("=") && /^=[\p{L}\p{N}]/u.test(a);
+    const multi = alts.map((a) => (exactCase(a) || (a.endsWith("*") && a.length > 1) ? [a] : wordsOf(a)));
     if (multi.length === 1 && multi[0].length > 1) {
       // "go-to" as a whole word: each part in turn (optional as a group is approximated per part)
       for (const w of multi[0]) out.push({ any: new Set([w]), prefixes: [], exact: new Set(), optional });
@@ -36,7 +38,7 @@ export function compilePhrase(phrase: string): Phrase {
     const word: Word = { any: new Set(), prefixes: [], exact: new Set(), optional };
     for (const [i, parts] of multi.entries()) {
       const a = alts[i];
-      if (a.startsWith("=") && a.length > 1) word.exact.add(a.slice(1));
+      if (exactCase(a)) word.exact.add(a.slice(1));
       else if (a.endsWith("*") && a.length > 1) word.prefixes.push(a.slice(0, -1).toLowerCase());
       else if (parts.length === 1) word.any.add(parts[0]);
       else throw new PatternError(`'${a}' in '${phrase}' is several words: write it as its own phrase`);

@@ -28,14 +28,32 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 160;
 }
 
-/** Tokens of text[from, to). Hyphens, underscores, slashes and quotes separate words. */
+/**
+ * Tokens of text[from, to). Hyphens, underscores, slashes and quotes separate words; "--" and
+ * "---" are dashes; ~~struck-through~~ text is deleted wording and yields no tokens.
+ */
 export function tokenize(text: string, from = 0, to = text.length): Tok[] {
   const out: Tok[] = [];
   let code = false;
   let spanStart = 0;
   let i = from;
+  let noStrikeCloseAfter = -1; // "~~" searched from here found no closing pair: do not search again (linear)
   while (i < to) {
     const c = text.charCodeAt(i);
+    if (c === 126 /* ~ */ && !code && text.charCodeAt(i + 1) === 126 && i > noStrikeCloseAfter) {
+      let close = -1; // searched within this range only: a sentence never scans the rest of its block
+      for (let k = i + 2; k + 1 < to; k++) if (text.charCodeAt(k) === 126 && text.charCodeAt(k + 1) === 126) {
+        close = k;
+        break;
+      }
+      if (close > i + 2) {
+        i = close + 2;
+        continue;
+      }
+      noStrikeCloseAfter = to;
+      i += 2;
+      continue;
+    }
     if (c === 96 /* ` */) {
       while (i < to && text.charCodeAt(i) === 96) i++;
       if (code) {
@@ -80,6 +98,17 @@ export function tokenize(text: string, from = 0, to = text.length): Tok[] {
       }
       // A dash between spaces ("Default - Case", "Case - the candidate - is ..."); a hyphen inside a word separates.
       const before = i === from || isSpace(text.charCodeAt(i - 1));
+      let j = i + 1;
+      while (j < to && j < i + 3 && text.charCodeAt(j) === 45) j++;
+      const spacedAfter = j >= to || isSpace(text.charCodeAt(j));
+      const joined = i > from && j < to && isWordChar(text.charCodeAt(i - 1), text, i - 1) && isWordChar(text.charCodeAt(j), text, j);
+      if (j > i + 1 && text.charCodeAt(j) !== 45 && text.charCodeAt(j) !== 62 && (spacedAfter || joined)) {
+        // "--" or "---": the ASCII spelling of an em dash, spaced or joining two words
+        // ("today -- any objections?", "today--any"); not a flag ("--enable-gated")
+        out.push({ w: "\u2014", raw: text.slice(i, j), s: i, e: j, punct: true, code });
+        i = j;
+        continue;
+      }
       const after = i + 1 >= to || isSpace(text.charCodeAt(i + 1));
       if (before && after) out.push({ w: "-", raw: "-", s: i, e: i + 1, punct: true, code });
       i++;

@@ -6,7 +6,7 @@ import { evaluate, KINDS, loadCorpus, prf } from "../../drift-corpus/evaluate";
 import { REPO } from "../helpers";
 
 /** What the detector reached when these were written (npm run eval:drift); raise them, never lower. */
-const FLOOR = { all: 0.99, default: 0.99, core: 0.99, "self-approval": 0.97, readiness: 0.99 } as const;
+const FLOOR = { all: 0.995, default: 0.995, core: 0.99, "self-approval": 0.98, readiness: 0.99 } as const;
 
 describe("drift corpus", () => {
   const items = loadCorpus(path.join(REPO, "test", "drift-corpus"));
