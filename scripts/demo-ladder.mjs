@@ -100,27 +100,16 @@ const lacksOf = (g, id) => g.find((x) => x.id === id).lacks.join(" | ");
 const bundleOf = (r) => JSON.parse(r.out).bundle;
 const rel = (p) => relative(ws, p) || ".";
 
-/** The user home the engines' configuration is seeded from: codex and pi pointed at the local server. */
-function engineHome(port) {
-  const home = join(work, "home");
-  mkdirSync(join(home, ".codex"), { recursive: true });
-  writeFileSync(
-    join(home, ".codex", "config.toml"),
-    ['model = "gpt-5.5"', 'model_provider = "local"', "", "[model_providers.local]", 'name = "local"', `base_url = "http://127.0.0.1:${port}/v1"`, 'wire_api = "responses"', 'env_key = "CTO_TEST_MODEL_KEY"', "request_max_retries = 0", "stream_max_retries = 0", "stream_idle_timeout_ms = 4000", "supports_websockets = false", ""].join("\n"),
-  );
-  const agent = join(home, ".pi", "agent");
-  mkdirSync(agent, { recursive: true });
-  writeFileSync(join(agent, "models.json"), JSON.stringify({ providers: { local: { baseUrl: `http://127.0.0.1:${port}/v1`, api: "openai-completions", apiKey: "CTO_TEST_MODEL_KEY", models: [{ id: "local-model", contextWindow: 32000, maxTokens: 4096 }] } } }));
-  writeFileSync(join(agent, "settings.json"), JSON.stringify({ defaultProvider: "local", defaultModel: "local-model", retry: { enabled: true, maxRetries: 1, baseDelayMs: 100, provider: { maxRetries: 0, timeoutMs: 4000 } } }));
-  return home;
-}
-
-/** Our scripted model server (TypeScript, test/engines/support), bundled for this process. */
-async function startServer() {
-  const out = join(work, "modelServer.cjs");
-  await build({ bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", entryPoints: [join(ROOT, "test", "engines", "support", "modelServer.ts")], outfile: out });
-  const { startModelServer } = createRequire(import.meta.url)(out);
-  return startModelServer({ mode: "script" });
+/**
+ * Our scripted model server and the engines' home and environment (TypeScript, test/engines/support:
+ * the engines suite and the workbench walk use the same two files), bundled for this process.
+ */
+async function loadSupport() {
+  const dir = join(work, "support");
+  const files = ["modelServer", "engineHome"];
+  await build({ bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", entryPoints: files.map((f) => join(ROOT, "test", "engines", "support", `${f}.ts`)), outdir: dir, outExtension: { ".js": ".cjs" } });
+  const req = createRequire(import.meta.url);
+  return Object.assign({}, ...files.map((f) => req(join(dir, `${f}.cjs`))));
 }
 
 async function walk() {
@@ -129,7 +118,8 @@ async function walk() {
 
   // Setup: the pinned real CLIs, the model server, a signing key, the copy.
   const engines = ensureEngines({ log: (m) => say(`  ${m}`) });
-  server = await startServer();
+  const support = await loadSupport();
+  server = await support.startModelServer({ mode: "script" });
   const key = process.env.CTO_SIGNING_KEY || join(work, "signing-key.pem");
   if (!process.env.CTO_SIGNING_KEY) writeFileSync(key, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   if (KEEP) {
@@ -140,18 +130,14 @@ async function walk() {
   cpSync(FIXTURE, ws, { recursive: true });
   const ca = join(ws, "tools", "ca");
   // Only what the walk needs (never the caller's API keys, CODEX_HOME or PI_CODING_AGENT_DIR).
-  env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: engineHome(server.port),
-    LANG: "C.UTF-8",
-    TMPDIR: process.env.TMPDIR ?? tmpdir(),
-    CTO_SIGNING_KEY: key,
-    CTO_TEST_MODEL_KEY: "sk-local-demo",
-    CTO_CODEX_COMMAND: engines.codex.bin,
-    CTO_PI_COMMAND: engines.pi.bin,
-    CTO_CASE_COMMAND: ca,
-    ...(process.env.CTO_BWRAP !== undefined ? { CTO_BWRAP: process.env.CTO_BWRAP } : {}),
-  };
+  env = support.engineEnv({
+    home: support.writeEngineHome(join(work, "home"), server.port),
+    codex: engines.codex.bin,
+    pi: engines.pi.bin,
+    caseCommand: ca,
+    signingKey: key,
+    modelKey: "sk-local-demo",
+  });
   // Gated engines run only with OS isolation: without it no case bundle counts, so say so first.
   const probe = JSON.parse((await cto(["engines", "--json"], { ok: [0, 1] })).out);
   const isolation = probe.engines.find((e) => e.id === "fake")?.isolation;

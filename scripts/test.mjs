@@ -96,8 +96,27 @@ async function engineTests() {
   await mochaRun("out/test/engines", 120_000);
 }
 
-/** Integration test files (bundled names) that need a workspace of their own, and that workspace. */
-const OWN_WORKSPACE = { "ladder.test.js": "fixtures/ladder" };
+/**
+ * Integration test files (bundled names) that need a workspace of their own: that workspace, and
+ * whether the host needs the pinned real codex and pi CLIs (the ladder's candidate-default).
+ */
+const OWN_WORKSPACE = { "ladder.test.js": { workspace: "fixtures/ladder", realEngines: true } };
+
+/**
+ * The env a host run that drives the real CLIs inherits: their paths, as the engines suite gets
+ * them (the same installer; it reuses a complete cache). When they cannot be installed the host is
+ * told why (CTO_ENGINES_INSTALL_ERROR) and the suite fails saying so; it never skips the gate.
+ */
+async function realEnginesEnv() {
+  const { ensureEngines } = await import("./engines/install.mjs");
+  try {
+    const e = ensureEngines({ log: (m) => console.log(`integration: ${m}`) });
+    return { CTO_ENGINE_CODEX_BIN: e.codex.bin, CTO_ENGINE_PI_BIN: e.pi.bin };
+  } catch (e) {
+    console.log(`integration: the pinned engine CLIs could not be installed, so the suites that need them will fail: ${e.message}`);
+    return { CTO_ENGINE_CODEX_BIN: "", CTO_ENGINE_PI_BIN: "", CTO_ENGINES_INSTALL_ERROR: String(e.message).slice(0, 4000) };
+  }
+}
 
 async function integrationTests() {
   banner("integration tests (real VS Code extension host)");
@@ -111,19 +130,28 @@ async function integrationTests() {
   mkdirSync(screenshotDir, { recursive: true });
   const common = { extDir: repo, testsEntry: resolve("out/test/integration/index.js"), workspace, screenshotDir };
   // Suites that walk a workspace of their own run in a host opened on a copy of it (after the main
-  // run, which leaves them out): ladder.test.ts walks fixtures/ladder from nothing to the last gate.
+  // run, which leaves them out): ladder.test.ts walks fixtures/ladder from nothing to all six gates
+  // passed, the last with the real codex and pi.
   const own = Object.entries(OWN_WORKSPACE).filter(([f]) => existsSync(join("out/test/integration", f)));
   // Tests named *.untrusted.test.ts need the workspace opened in Restricted Mode: a second host run.
   const runs = [{ trust: false, ...(own.length ? { excludeFiles: own.map(([f]) => f) } : {}) }];
-  for (const [file, ws] of own) runs.push({ trust: false, workspace: resolve(ws), testFiles: [file], label: ws });
+  for (const [file, { workspace: ws, realEngines }] of own) runs.push({ trust: false, workspace: resolve(ws), testFiles: [file], label: ws, realEngines });
   if (testFiles("out/test/integration").some((f) => f.endsWith(".untrusted.test.js"))) runs.push({ trust: true });
   // Last, the smoke test against the .vsix `npm run package` builds, installed into the host
   // (this rebuilds dist/ in production mode). CTO_TEST_GREP runs skip it, as do desktop hosts.
   const { integrationHostKind } = await import("./host/index.mjs");
   if (!process.env.CTO_TEST_GREP && !process.env.CTO_SKIP_VSIX && integrationHostKind() === "code-server") runs.push({ trust: false, installed: true });
-  for (const { trust, installed, label, ...run } of runs) {
+  for (const { trust, installed, label, realEngines, ...run } of runs) {
     const t = Date.now();
     let out;
+    // hostEnv() hands process.env to the host: set for this run only, restored after it.
+    const saved = {};
+    if (realEngines) {
+      for (const [k, v] of Object.entries(await realEnginesEnv())) {
+        saved[k] = process.env[k];
+        process.env[k] = v;
+      }
+    }
     try {
       let installVsix;
       if (installed) {
@@ -135,6 +163,11 @@ async function integrationTests() {
       if (installVsix) rmSync(dirname(installVsix), { recursive: true, force: true });
     } catch (e) {
       finish(`FAILED: the VS Code host could not run${installed ? " the installed .vsix" : ""}: ${e.message}`);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
     const r = out.results;
     if (!r) {

@@ -7,35 +7,15 @@
 // gate's conditions hold: every engine passed, case did at least as well as codex and pi.
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compareWorkspace } from "../unit/harness/compareHelpers";
 import { cleanupTemps, tempDir } from "../unit/harness/helpers";
+import { engineEnv, realEngineBin, writeEngineHome } from "./support/engineHome";
 import { startModelServer, type ModelServer } from "./support/modelServer";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const CLI = join(ROOT, "dist", "cli.js");
-
-function bin(engine: "codex" | "pi"): string {
-  const v = process.env[engine === "codex" ? "CTO_ENGINE_CODEX_BIN" : "CTO_ENGINE_PI_BIN"];
-  if (!v || !existsSync(v)) throw new Error(`the real ${engine} CLI is not installed (run through npm run test:engines; got '${v ?? ""}')`);
-  return v;
-}
-
-/** One user home holding codex's and pi's own configuration, both pointing at the server. */
-function userHome(port: number): string {
-  const home = join(tempDir("cto-cmp-home-"), "home");
-  mkdirSync(join(home, ".codex"), { recursive: true });
-  writeFileSync(
-    join(home, ".codex", "config.toml"),
-    ['model = "gpt-5.5"', 'model_provider = "local"', "", "[model_providers.local]", 'name = "local"', `base_url = "http://127.0.0.1:${port}/v1"`, 'wire_api = "responses"', 'env_key = "CTO_TEST_MODEL_KEY"', "request_max_retries = 0", "stream_max_retries = 0", "stream_idle_timeout_ms = 4000", "supports_websockets = false", ""].join("\n"),
-  );
-  const agent = join(home, ".pi", "agent");
-  mkdirSync(agent, { recursive: true });
-  writeFileSync(join(agent, "models.json"), JSON.stringify({ providers: { local: { baseUrl: `http://127.0.0.1:${port}/v1`, api: "openai-completions", apiKey: "CTO_TEST_MODEL_KEY", models: [{ id: "local-model", contextWindow: 32000, maxTokens: 4096 }] } } }));
-  writeFileSync(join(agent, "settings.json"), JSON.stringify({ defaultProvider: "local", defaultModel: "local-model", retry: { enabled: true, maxRetries: 1, baseDelayMs: 100, provider: { maxRetries: 0, timeoutMs: 4000 } } }));
-  return home;
-}
 
 function cto(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((res) => {
@@ -62,17 +42,15 @@ describe("engines: cto compare with the real codex and pi CLIs, then the candida
 
   it("a signed comparison of case, fake, codex and pi on which the gate's conditions hold", async () => {
     const ws = compareWorkspace(["pass"], { timeoutS: 120 });
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: userHome(server.port),
-      LANG: "C.UTF-8",
-      CTO_TEST_MODEL_KEY: "sk-local-test",
-      ...(process.env.CTO_SIGNING_KEY ? { CTO_SIGNING_KEY: process.env.CTO_SIGNING_KEY } : {}),
-      CTO_CODEX_COMMAND: bin("codex"),
-      CTO_PI_COMMAND: bin("pi"),
-      CTO_CASE_COMMAND: ws.env.CTO_CASE_COMMAND,
-      CTO_CA_REPLAY: ws.env.CTO_CA_REPLAY,
-    };
+    // One user home holding codex's and pi's own configuration, both pointing at the server.
+    const env = engineEnv({
+      home: writeEngineHome(join(tempDir("cto-cmp-home-"), "home"), server.port),
+      codex: realEngineBin("codex"),
+      pi: realEngineBin("pi"),
+      caseCommand: ws.env.CTO_CASE_COMMAND!,
+      ...(process.env.CTO_SIGNING_KEY ? { signingKey: process.env.CTO_SIGNING_KEY } : {}),
+      extra: { CTO_CA_REPLAY: ws.env.CTO_CA_REPLAY! },
+    });
     const out = join(ws.root, ".cto", "compare", "real");
     const c = await cto(["compare", "--task-set", ws.taskSet, "--out", out, "--enable-gated", "case", "--pass-env", "CTO_CA_REPLAY", "--expose", ws.expose[0]!, "--json"], env, ws.root);
     assert.equal(c.code, 0, c.err);

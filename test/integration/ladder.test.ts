@@ -1,20 +1,25 @@
 // The ladder, walked in the real workbench (issue 12): a copy of fixtures/ladder opened by the
 // runner in a host of its own (scripts/test.mjs OWN_WORKSPACE; the committed fixture is never
-// touched), walked with the real commands from nothing: Run What Is Missing on gated-engine and
-// artificial-fixture (the failure-matrix rows, as a `cto` fixtures task), on one task of
-// copied-repo-fixture (tasks 1/2) and then on the gate, on disposable-sandbox-repo (a throwaway
-// repo; the task's reviewer command reads the patch) and on owned-noncritical-repo, whose patch then
-// waits for a person: Review Patch… records the review and the gate passes. The Stage Gates view's
-// tree items are asserted at every step (state, "rows 3/17", "tasks 1/2", reviews outstanding).
+// touched), walked with the real commands from nothing to all six gates passed: Run What Is
+// Missing on gated-engine and artificial-fixture (the failure-matrix rows, as a `cto` fixtures
+// task), on one task of copied-repo-fixture (tasks 1/2) and then on the gate, on
+// disposable-sandbox-repo (a throwaway repo; the task's reviewer command reads the patch) and on
+// owned-noncritical-repo, whose patch then waits for a person: Review Patch… records the review and
+// the gate passes; `cto compare` with the real codex and pi earns candidate-default. The Stage Gates
+// view's tree items are asserted at every step (state, "rows 3/17", "tasks 1/2", reviews
+// outstanding, the comparison table).
 //
 // What stands in for what, honestly:
 // - `case` is the fixture's scripted `ca` stand-in (fixtures/ladder/tools/ca — NOT Case), pinned by
 //   hash in the admission record, as the fixtures do.
-// - candidate-default needs the real codex and pi CLIs against a model server: the engines suite
-//   (test/engines/compare-real.test.ts) and `npm run demo:ladder` earn it. Here its comparison is
-//   made by the real `cto compare` CLI in a child process, over the ladder's comparison set, with
-//   codex and pi named by commands that do not exist on this host: they are provider_unavailable,
-//   and the walk asserts the gate stays open and says why, with the comparison table under it.
+// - candidate-default is earned with the real codex and pi CLIs (the engines suite's pinned ones:
+//   scripts/test.mjs installs them for this host run and names them in CTO_ENGINE_CODEX_BIN /
+//   CTO_ENGINE_PI_BIN; without them the test fails, saying why) against our scripted model server
+//   (test/engines/support/modelServer.ts), started here in the extension host. The real `cto compare`
+//   CLI runs in a child process with the demo's environment (test/engines/support/engineHome.ts: a
+//   user home holding only codex's and pi's configuration for that server, case's command the
+//   stand-in); the view shows all six passed with the table, then a tampered bundle of the
+//   comparison sends candidate-default back to open and its restoration to passed.
 // - The person's part is done as a person would: the verdict and the note typed into the real quick
 //   pick and input box by the code-server driver. Modal dialogs are refused inside extension tests
 //   ("DialogService: refused to show dialog in tests"), so the two modals (the gated engine's
@@ -25,13 +30,16 @@
 //   (`python3 tools/validate_cto_child.py`, a small validator of the planning docs written into the
 //   copy: the seed's own workspace has one, the fixture does not) in the sandbox; the tree shows done.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { spawn, spawnSync } from "child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import * as vscode from "vscode";
+import { signingKeyPath } from "../../src/harness/keys";
 import type { CtoApi } from "../../src/vscode/extension";
 import type { GatesElement } from "../../src/vscode/views/gatesView";
+import { engineEnv, realEngineBin, writeEngineHome } from "../engines/support/engineHome";
+import { startModelServer } from "../engines/support/modelServer";
 import { EXTENSION_ID, getApi, screenshot, screenshotDir, sleep, typeInWorkbench, waitFor, workspaceRoot } from "./util";
 
 type IssueEl = Parameters<CtoApi["features"]["issues"]["getTreeItem"]>[0];
@@ -77,6 +85,21 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
       throw new Error(`${e.message}; the gates read: ${seen.join(" | ")}`);
     });
   };
+  /** The real CLI in a child process, asynchronously (a server in this process must keep answering). */
+  const cli = (args: string[], env: Record<string, string>, timeoutMs: number) =>
+    new Promise<{ code: number | null; out: string; err: string }>((res, rej) => {
+      const p = spawn(process.execPath, [path.join(ext(), "dist", "cli.js"), ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.stderr.on("data", (d) => (err += d));
+      const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+      p.on("error", rej);
+      p.on("close", (code) => {
+        clearTimeout(timer);
+        res({ code, out, err });
+      });
+    });
   const runMissing = (arg: unknown) => vscode.commands.executeCommand<Codes>("cto.gates.runMissing", arg);
 
   /** The Stage Gates view alone in a wide side bar, `id` revealed and unfolded. */
@@ -222,29 +245,81 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
     assert.ok((await children(await gateEl("owned-noncritical-repo"))).every((k) => k.el.kind !== "reviews"), "no review outstanding");
   });
 
-  test("candidate-default: the comparison `cto compare` signs is read back and shown; without codex and pi on this host the gate stays open, saying why", async function () {
+  test("candidate-default: `cto compare` with the real codex and pi against the model server — all six passed, the table case/fake/codex/pi 1/1; a tampered comparison bundle sends it back", async function () {
     if (!screenshotDir()) this.skip(); // it needs the walk above
-    const r = spawnSync(process.execPath, [path.join(ext(), "dist", "cli.js"), "compare", "--task-set", COMPARISON_SET, "--enable-gated", "case", "--json"], {
-      cwd: root,
-      encoding: "utf8",
-      timeout: 120_000,
-      // The task names no command for all four engines: case's is the ladder's stand-in; codex and pi are absent here.
-      env: { ...process.env, CTO_CASE_COMMAND: path.join(root, "tools", "ca"), CTO_CODEX_COMMAND: "/nonexistent/codex", CTO_PI_COMMAND: "/nonexistent/pi" },
-    });
-    assert.ok(r.status !== null && r.status !== 2 && r.status !== 1, `cto compare: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
-    await f().harness.refreshEvidence();
-    await waitLadder([/^passed/, /^passed/, /^passed/, /^passed/, /^passed/, "open · compared: case 1/1, fake 1/1, codex 0/1, pi 0/1"], "candidate-default judged on the comparison");
-    const kids = await children(await gateEl("candidate-default"));
-    const table = kids.find((k) => k.el.kind === "comparison");
-    assert.ok(table, kids.map((k) => k.item.label).join(" | "));
-    assert.match(String(table!.item.description), /^1 task\(s\) × 4 engines · .* · signed by /);
-    const engines = await children(table!.el);
-    assert.deepStrictEqual(engines.map((e) => `${e.item.label}: ${e.item.description}`), ["case: 1/1 passed", "fake: 1/1 passed", "codex: 0/1 passed · provider_unavailable", "pi: 0/1 passed · provider_unavailable"]);
-    assert.ok(kids.some((k) => /^a compared engine could not run, so it was not compared: codex: provider_unavailable on 1 task\(s\); pi: provider_unavailable on 1 task\(s\)$/.test(String(k.item.label))), kids.map((k) => k.item.label).join(" | "));
+    // The pinned real CLIs scripts/test.mjs installed for this host run (the engines suite's): without them this fails, saying why.
+    const codex = realEngineBin("codex");
+    const pi = realEngineBin("pi");
+    // The scripted model server lives in this process (the extension host): the child is spawned, never spawnSync'd, so it can answer.
+    const server = await startModelServer({ mode: "script" });
+    const scratch = mkdtempSync(path.join(tmpdir(), "cto-ladder-engines-"));
+    try {
+      // The demo's environment: a user home holding only codex's and pi's configuration for the server,
+      // case's command the ladder's stand-in, and the key this workbench trusts its evidence by.
+      const env = engineEnv({
+        home: writeEngineHome(path.join(scratch, "home"), server.port),
+        codex,
+        pi,
+        caseCommand: path.join(root, "tools", "ca"),
+        signingKey: signingKeyPath(process.env).path,
+      });
+      const r = await cli(["compare", "--task-set", COMPARISON_SET, "--enable-gated", "case", "--json"], env, 120_000);
+      assert.strictEqual(r.code, 0, `cto compare: exit ${r.code}\n${r.out}\n${r.err}`);
+      const cells = (JSON.parse(r.out) as { cells: { engine: string; status: string; blockers: string[]; verdict: string }[] }).cells;
+      assert.deepStrictEqual(cells.map((x) => `${x.engine}: ${x.status} ${x.blockers.join(",") || "—"} ${x.verdict}`), ["case: pass — verified", "fake: pass — verified", "codex: pass — verified", "pi: pass — verified"]);
+      const asked = server.requests.map((q) => q.path);
+      assert.ok(asked.some((p) => p.endsWith("/responses")) && asked.some((p) => p.endsWith("/chat/completions")), `the real codex (Responses API) and pi (Chat Completions) both called the model server: ${asked.join(", ")}`);
+    } finally {
+      await server.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+
+    // The workbench watches reports and comparisons, but in this host its watcher missed a change
+    // made by another process in 2 of 4 runs (the new comparison once, the tamper below once): so
+    // after each change on disk the evidence is re-read as a person would, with CTO: Refresh
+    // Evidence Runs. What is asserted is what the view shows once it has re-read the evidence.
+    const refresh = () => vscode.commands.executeCommand("cto.refreshRuns");
+    await refresh();
+    await waitLadder([/^passed/, /^passed/, /^passed/, /^passed/, /^passed/, /^passed/], "all six gates passed");
+    const table = async () => {
+      const kids = await children(await gateEl("candidate-default"));
+      const t = kids.find((k) => k.el.kind === "comparison");
+      assert.ok(t, kids.map((k) => k.item.label).join(" | "));
+      const engines = await children(t!.el);
+      const rows = await Promise.all(engines.map(async (e) => [`${e.item.label}: ${e.item.description}`, ...(await children(e.el)).map((c) => `${c.item.label}: ${c.item.description}`)].join(" — ")));
+      return { kids, table: t!, engines, rows };
+    };
+    const passed = await table();
+    assert.strictEqual(String((await item("candidate-default")).description), "passed · compared: case 1/1, fake 1/1, codex 1/1, pi 1/1");
+    assert.match(String(passed.table.item.description), /^1 task\(s\) × 4 engines · .* · signed by /);
+    assert.deepStrictEqual(passed.rows, ["case: 1/1 passed — compare-subtract: pass", "fake: 1/1 passed — compare-subtract: pass", "codex: 1/1 passed — compare-subtract: pass", "pi: 1/1 passed — compare-subtract: pass"]);
     await showGates("candidate-default");
-    await f().gates.view.reveal(engines[3]!.el, { expand: true, focus: false, select: false });
+    await f().gates.view.reveal(passed.engines[3]!.el, { expand: true, focus: false, select: false });
     await sleep(800);
-    await screenshot("ladder-five-passed");
+    await screenshot("ladder-passed");
+
+    // Tamper with case's bundle in the comparison (one digit of its report.json): the gate
+    // re-verifies every bundle it names and falls back, gates 1–5 stand.
+    const cmpDir = path.join(root, ".cto", "compare", readdirSync(path.join(root, ".cto", "compare")).filter((n) => !n.startsWith("."))[0]!);
+    const caseCell = (JSON.parse(readFileSync(path.join(cmpDir, "comparison.json"), "utf8")) as { cells: { engine: string; bundle: string }[] }).cells.find((x) => x.engine === "case")!;
+    const report = path.join(cmpDir, caseCell.bundle, "report.json");
+    const original = readFileSync(report, "utf8");
+    const m = /"run_end": "[^"]*?(\d)Z"/.exec(original);
+    assert.ok(m, `a run_end in ${report}`);
+    const at = m.index + m[0].length - 3;
+    writeFileSync(report, original.slice(0, at) + String((Number(original[at]) + 1) % 10) + original.slice(at + 1));
+    try {
+      await refresh();
+      await waitLadder([/^passed/, /^passed/, /^passed/, /^passed/, /^passed/, /^open · /], "candidate-default back to open after the tamper");
+      const tampered = await table();
+      assert.ok(tampered.kids.some((k) => /case × compare-subtract: tampered/.test(String(k.item.label))), tampered.kids.map((k) => k.item.label).join(" | "));
+      assert.strictEqual(tampered.rows[0], "case: 0/1 passed — compare-subtract: pass · does not count");
+      assert.deepStrictEqual(tampered.rows.slice(1), passed.rows.slice(1), "the other engines' cells still count");
+    } finally {
+      writeFileSync(report, original);
+    }
+    await refresh();
+    await waitLadder([/^passed/, /^passed/, /^passed/, /^passed/, /^passed/, /^passed/], "all six passed again, the byte put back");
   });
 
   test("done is earned too: CTO-WORK-008 ticked in the Work Issues tree, `cto done CTO-WORK-008`, and the tree shows done", async () => {
