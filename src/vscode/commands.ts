@@ -110,9 +110,11 @@ const COMMANDS: Record<string, Handler> = {
   "issues.showTree": (f) => f.issues.setMode("tree"),
   "issues.showFlat": (f) => f.issues.setMode("flat"),
   "issues.showUnblocks": (f) => f.issues.setMode("unblocks"),
-  refresh(f) {
+  /** Re-reads from disk (the docs' model is live; the evidence is re-read and re-verified), then redraws. */
+  async refresh(f) {
     f.issues.refresh();
     f.gates.refresh();
+    await f.harness.refreshEvidence();
   },
   /** Selects the issue under the cursor in the Work Issues view; returns its ID. */
   revealInSidebar: (f) => f.issues.reveal(vscode.window.activeTextEditor),

@@ -122,6 +122,29 @@ suite("harness in the extension host", () => {
     rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 
+  test("a bundle the CLI writes in a terminal, and a tamper of any of its files, show without a refresh", async function () {
+    this.timeout(90_000);
+    // The CLI renames a whole bundle folder into place (atomic write): the watcher sees the folder,
+    // never a report.json being created. Nothing here calls refreshEvidence.
+    const ws = f().model.workspaces()[0];
+    const cli = path.join(vscode.extensions.getExtension("cto-workbench.cto-workbench")!.extensionPath, "dist", "cli.js");
+    const task = path.join(f().harness.fixturesDir(), "no-diff", "task.yaml");
+    const before = f().harness.evidenceOf(ws).length;
+    const r = spawnSync(process.execPath, [cli, "run", "--engine", "fake", "--task", task, "--out", f().harness.evidenceDir(ws)], { cwd: ws.root, encoding: "utf8", timeout: 60_000 });
+    assert.strictEqual(r.status, 10, `cto run: ${r.stdout}\n${r.stderr}`);
+    await waitFor(() => f().harness.evidenceOf(ws).length > before, 30_000, "the CLI's bundle in the evidence, without a refresh");
+    const mine = f().harness.evidenceOf(ws).find((e) => e.blockers.includes("no_diff") && e.verdict === "verified" && r.stdout.includes(path.basename(e.path)));
+    assert.ok(mine, `the new bundle, verified (stdout: ${r.stdout})`);
+    // One byte of its trace (not report.json) flipped by another process.
+    const log = path.join(mine.path, "trace.jsonl");
+    const bytes = readFileSync(log);
+    bytes[0] = bytes[0] ^ 1;
+    writeFileSync(log, bytes);
+    await waitFor(() => f().harness.evidenceOf(ws).find((e) => e.path === mine.path)?.verdict === "tampered", 30_000, "the tampered trace seen without a refresh");
+    rmSync(mine.path, { recursive: true, force: true });
+    await waitFor(() => !f().harness.evidenceOf(ws).some((e) => e.path === mine.path), 30_000, "the removed bundle gone without a refresh");
+  });
+
   test("a tampered bundle un-passes its gate, visibly", async () => {
     const ws = f().model.workspaces()[0];
     const bundle = f().harness.evidenceOf(ws).find((e) => e.fixture === "self approval")!;

@@ -39,6 +39,9 @@ export class HarnessService implements vscode.Disposable {
   readonly onDidChangeEvidence = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private refreshTimer: NodeJS.Timeout | undefined;
+  private later: () => void = () => {};
+  /** Watchers of evidence folders outside every workspace's .cto, by folder. */
+  private readonly outsideWatchers = new Map<string, vscode.Disposable>();
   /** Modal questions to the person (prompts.ts: the seam the integration tests answer through). */
   prompts: Prompts = defaultPrompts();
 
@@ -47,38 +50,29 @@ export class HarnessService implements vscode.Disposable {
     private readonly model: PlanningModel,
     private readonly log: Log,
   ) {
-    // The evidence folder is configurable (.cto/config.yaml, settings): watch reports anywhere.
-    const watcher = vscode.workspace.createFileSystemWatcher("**/report.json");
-    // Reviews by a person (beside the bundles, in any evidence folder) and task files (a task
-    // set's tasks) change the gates too.
-    const reviews = vscode.workspace.createFileSystemWatcher("**/.reviews/*/*.json");
+    // Bundles, reviews and comparisons are written atomically: a whole folder renamed into place,
+    // which a watcher reports as one folder event and never as the files inside. So every path
+    // under a workspace's .cto (runs, compare, trusted-keys) counts, folders included; an evidence
+    // folder configured elsewhere gets a watcher of its own (syncEvidenceWatchers).
+    const evidenceFiles = vscode.workspace.createFileSystemWatcher("**/.cto/**");
     const tasks = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}");
-    // A comparison is complete once its attestation is written (last); task files decide whether it is current.
-    const comparisons = vscode.workspace.createFileSystemWatcher("**/.cto/compare/*/attestation.json");
     const taskFiles = vscode.workspace.createFileSystemWatcher("**/*.{yaml,yml}", true, false, true);
-    const later = () => {
+    const later = (this.later = () => {
       clearTimeout(this.refreshTimer);
       this.refreshTimer = setTimeout(() => void this.refreshEvidence(), 300);
-    };
+    });
     const taskFile = (u: vscode.Uri) => {
       if (this.model.workspaces().some((ws) => taskSetsOf(ws).some((s) => s.rows.some((r) => path.resolve(ws.root, r.file) === u.fsPath)))) later();
     };
     this.disposables.push(
-      watcher,
-      watcher.onDidCreate(later),
-      watcher.onDidChange(later),
-      watcher.onDidDelete(later),
-      reviews,
-      reviews.onDidCreate(later),
-      reviews.onDidDelete(later),
+      evidenceFiles,
+      evidenceFiles.onDidCreate(later),
+      evidenceFiles.onDidChange(later),
+      evidenceFiles.onDidDelete(later),
       tasks,
       tasks.onDidCreate(taskFile),
       tasks.onDidChange(taskFile),
       tasks.onDidDelete(taskFile),
-      comparisons,
-      comparisons.onDidCreate(later),
-      comparisons.onDidChange(later),
-      comparisons.onDidDelete(later),
       taskFiles,
       taskFiles.onDidChange((uri) => {
         if (this.isComparedTask(uri.fsPath)) later();
@@ -248,6 +242,7 @@ export class HarnessService implements vscode.Disposable {
    * facts of its task sets (task files, repos: read the harness's way), which re-validates them.
    */
   async refreshEvidence(): Promise<void> {
+    this.syncEvidenceWatchers();
     for (const ws of this.model.workspaces()) {
       try {
         const runsDir = this.evidenceDir(ws);
@@ -265,7 +260,26 @@ export class HarnessService implements vscode.Disposable {
     }
   }
 
+  /** One watcher per evidence folder that lies outside the workspace's .cto (settings, config). */
+  private syncEvidenceWatchers(): void {
+    const wanted = new Set<string>();
+    for (const ws of this.model.workspaces()) {
+      const dir = this.evidenceDir(ws);
+      const rel = path.relative(path.join(ws.root, ".cto"), dir);
+      if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) continue;
+      wanted.add(dir);
+    }
+    for (const [dir, w] of this.outsideWatchers) if (!wanted.has(dir)) (w.dispose(), this.outsideWatchers.delete(dir));
+    for (const dir of wanted) {
+      if (this.outsideWatchers.has(dir)) continue;
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), "**"));
+      const later = () => this.later();
+      this.outsideWatchers.set(dir, vscode.Disposable.from(w, w.onDidCreate(later), w.onDidChange(later), w.onDidDelete(later)));
+    }
+  }
+
   dispose(): void {
+    for (const w of this.outsideWatchers.values()) w.dispose();
     clearTimeout(this.refreshTimer);
     for (const d of this.disposables) d.dispose();
   }
