@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeBundleOptions } from "./bundle-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, dflt) => {
@@ -53,8 +54,7 @@ export async function measure({ runs = 3, perShard = 100, keep = false, log = ()
   const env = { ...process.env, CTO_SIGNING_KEY: join(work, "signing-key.pem") };
   writeFileSync(env.CTO_SIGNING_KEY, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   try {
-    const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
-    const opts = { bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", loader: { ".yaml": "text" }, define: { __VERSION__: JSON.stringify(version) } };
+    const opts = nodeBundleOptions();
     const cli = join(work, "cli.js");
     const harness = join(work, "harness.cjs");
     await build({ ...opts, entryPoints: [join(root, "src/cli/main.ts")], outfile: cli });

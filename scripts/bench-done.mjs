@@ -11,7 +11,7 @@
 //   done_edit_p95_ms        the same, p95
 // Usage: node scripts/bench-done.mjs
 import { build } from "esbuild";
-import { yamlAsData } from "./yaml-plugin.mjs";
+import { nodeBundleOptions } from "./bundle-options.mjs";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -41,7 +41,7 @@ try {
   const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
   const entry = join(work, "entry.ts");
   writeFileSync(entry, `export * from ${JSON.stringify(join(root, "src/harness/index.ts"))};\nexport * as core from ${JSON.stringify(join(root, "src/core/index.ts"))};\nexport { doneStatement } from ${JSON.stringify(join(root, "src/harness/doneRecord.ts"))};\nexport { signStatement } from ${JSON.stringify(join(root, "src/harness/attest.ts"))};\n`);
-  await build({ bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", plugins: [yamlAsData], define: { __VERSION__: JSON.stringify(version) }, entryPoints: [entry], outfile: out });
+  await build({ ...nodeBundleOptions(), entryPoints: [entry], outfile: out });
   const h = createRequire(import.meta.url)(out);
   const key = join(work, "key.pem");
   writeFileSync(key, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });

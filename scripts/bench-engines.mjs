@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { ensureEngines } from "./engines/install.mjs";
-import { yamlAsData } from "./yaml-plugin.mjs";
+import { nodeBundleOptions } from "./bundle-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, dflt) => {
@@ -67,8 +67,7 @@ function task(dir, engine, bin, progress) {
 export async function measure() {
   const work = mkdtempSync(join(tmpdir(), "cto-bench-engines-"));
   try {
-    const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
-    const opts = { bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", plugins: [yamlAsData], define: { __VERSION__: JSON.stringify(version) } };
+    const opts = nodeBundleOptions();
     await build({ ...opts, entryPoints: { harness: join(root, "src/harness/index.ts"), server: join(root, "test/engines/support/modelServer.ts") }, outdir: work });
     const req = createRequire(import.meta.url);
     const h = req(join(work, "harness.js"));

@@ -13,7 +13,7 @@
 // bundles copied into new folders until there are 500 (a copy is a whole bundle, verified like any).
 // Usage: node scripts/bench-gates.mjs [--runs N] [--bundles N]
 import { build } from "esbuild";
-import { yamlAsData } from "./yaml-plugin.mjs";
+import { nodeBundleOptions } from "./bundle-options.mjs";
 import { spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,8 +45,7 @@ const git = (cwd, ...args) => {
 
 try {
   const cli = join(work, "cli.js");
-  const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
-  await build({ bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", plugins: [yamlAsData], define: { __VERSION__: JSON.stringify(version) }, entryPoints: [join(root, "src/cli/main.ts")], outfile: cli });
+  await build({ ...nodeBundleOptions(), entryPoints: [join(root, "src/cli/main.ts")], outfile: cli });
   const cto = (args, { ok = [0] } = {}) => {
     const r = spawnSync(process.execPath, [cli, ...args], { cwd: ws, env, encoding: "utf8", maxBuffer: 256 << 20 });
     if (!ok.includes(r.status)) throw new Error(`cto ${args.join(" ")}: exit ${r.status}\n${r.stderr}${r.stdout.slice(0, 2000)}`);

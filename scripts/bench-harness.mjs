@@ -20,7 +20,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import { yamlAsData } from "./yaml-plugin.mjs";
+import { nodeBundleOptions } from "./bundle-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, dflt) => {
@@ -44,8 +44,7 @@ export async function measure({ runs = 7, mb = 200, fixtureRuns = 3, log = () =>
     // The harness core and the CLI, bundled as the CLI bundles them.
     const out = join(work, "harness.cjs");
     const cli = join(work, "cli.js");
-    const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
-    const opts = { bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", plugins: [yamlAsData], define: { __VERSION__: JSON.stringify(version) } };
+    const opts = nodeBundleOptions();
     await build({ ...opts, entryPoints: [join(root, "src/harness/index.ts")], outfile: out });
     await build({ ...opts, entryPoints: [join(root, "src/cli/main.ts")], outfile: cli });
     const h = createRequire(import.meta.url)(out);

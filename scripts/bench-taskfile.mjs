@@ -14,7 +14,7 @@ import { join, dirname } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import { yamlAsData } from "./yaml-plugin.mjs";
+import { nodeBundleOptions } from "./bundle-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (m) => process.stderr.write(`[bench-taskfile] ${m}\n`);
@@ -22,8 +22,7 @@ const work = mkdtempSync(join(tmpdir(), "cto-bench-task-"));
 const r1 = (x) => Math.round(x * 10) / 10;
 try {
   const out = join(work, "harness.cjs");
-  const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
-  await build({ bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", plugins: [yamlAsData], define: { __VERSION__: JSON.stringify(version) }, entryPoints: [join(root, "src/harness/index.ts")], outfile: out });
+  await build({ ...nodeBundleOptions(), entryPoints: [join(root, "src/harness/index.ts")], outfile: out });
   const MAX = createRequire(import.meta.url)(out).TASK_LIMITS.file_bytes;
 
   const flow = join(work, "flow.yaml");
