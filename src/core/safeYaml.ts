@@ -82,9 +82,14 @@ function firstAliasOffset(doc: Document.Parsed): number {
  * anchors and aliases. Quoted scalars and comments are skipped roughly (a refusal of odd but valid
  * YAML this deep is fine: planning files are shallow).
  */
-export function prescan(text: string): YamlProblem | undefined {
+export function prescan(text: string, o: { maxItems?: number } = {}): YamlProblem | undefined {
   let flow = 0;
   let aliases = 0;
+  // Items: content lines and flow separators, a cheap upper bound of the nodes `yaml` would build
+  // (a 1 MiB flow list of one-letter items cost it 571 MB).
+  let items = 0;
+  const maxItems = o.maxItems ?? Infinity;
+  const tooMany = (i: number): YamlProblem => ({ message: `YAML holds more than ${maxItems} items (lines and list entries)`, offset: i, end: i + 1 });
   const indents: number[] = [];
   let lineStart = true;
   let indent = 0;
@@ -101,6 +106,7 @@ export function prescan(text: string): YamlProblem | undefined {
         continue;
       }
       lineStart = false;
+      if (c !== 35 /* # */ && ++items > maxItems) return tooMany(i);
       if (c !== 35 /* # */ && flow === 0) {
         // A list item's dash opens a level of its own: count "- - - x" as several.
         while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
@@ -132,6 +138,7 @@ export function prescan(text: string): YamlProblem | undefined {
       flow++;
       if (flow + indents.length > MAX_YAML_DEPTH) return { message: `YAML nests more than ${MAX_YAML_DEPTH} levels deep`, offset: i, end: i + 1 };
     } else if ((c === 93 || c === 125) && flow > 0) flow--;
+    else if (c === 44 /* , */ && flow > 0 && ++items > maxItems) return tooMany(i);
     else if (c === 38 /* & */ || c === 42 /* * */) {
       const p = i === 0 ? 32 : text.charCodeAt(i - 1);
       const n = text.charCodeAt(i + 1);

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import type { Node as YamlNode, Pair } from "yaml";
 import { yaml } from "../core/libs";
+import { prescan } from "../core/safeYaml";
 import { ALLOWED_LIMITS, allowedPatternProblem } from "./allowed";
 
 export type ScenarioStep =
@@ -107,6 +108,8 @@ export const TASK_DEFAULTS = { timeout_s: 600, test_timeout_s: 300, progress_tim
  */
 export const TASK_LIMITS = {
   file_bytes: 1024 * 1024,
+  /** Lines and flow-list entries (safeYaml.ts prescan): bounds the parser's memory. */
+  yaml_items: 100_000,
   max_duration_s: Math.floor((2 ** 31 - 1) / 1000),
   max_sleep_ms: 2 ** 31 - 1,
   prompt_bytes: 64 * 1024,
@@ -235,6 +238,13 @@ export function parseTask(text: string, file: string, sha256 = createHash("sha25
 
 function parseTaskText(text: string, file: string, sha256: string): Task {
   const lc = new yaml.LineCounter();
+  // Bound what the parser builds before it builds it: a task needs a few hundred items at most.
+  const pre = prescan(text, { maxItems: TASK_LIMITS.yaml_items });
+  if (pre) {
+    const before = text.slice(0, pre.offset);
+    const line = before.split("\n").length;
+    throw new TaskError(file, [{ message: `${pre.message}; a task file needs far fewer`, line, column: pre.offset - before.lastIndexOf("\n") }]);
+  }
   const doc = yaml.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: TaskProblem[] = [];
   const posOf = (node: YamlNode | null | undefined): TaskPos => {

@@ -305,6 +305,19 @@ describe("harness: task-file holes", function () {
       assert.ok(Date.now() - t0 < 5000, "not expanded");
     });
 
+    it("a task file of more YAML items than a task needs is refused at the item, before the parser builds them", () => {
+      // 1 MiB of `[a,a,a,...]` cost the parser 571 MB (npm run bench, section taskfile).
+      const flow = `id: x\nrepo: ./r\nallowed_files: [${Array(TASK_LIMITS.yaml_items + 10).fill("a").join(",")}]\n`;
+      const p = parseProblems(flow);
+      assert.equal(p.length, 1, JSON.stringify(p.slice(0, 3)));
+      assert.match(`${p[0]!.line}:${p[0]!.column} ${p[0]!.message}`, new RegExp(`^3:${String(16 + 2 * (TASK_LIMITS.yaml_items - 2))} YAML holds more than ${TASK_LIMITS.yaml_items} items \\(lines and list entries\\); a task file needs far fewer$`));
+      // As many lines: the same refusal, on the line past the limit.
+      const lines = `id: x\nrepo: ./r\nallowed_files:\n${"  - a\n".repeat(TASK_LIMITS.yaml_items)}`;
+      assert.match(`${parseProblems(lines)[0]!.line} ${parseProblems(lines)[0]!.message}`, new RegExp(`^${TASK_LIMITS.yaml_items + 1} YAML holds more than`));
+      // A long prompt full of commas is one item: a quoted scalar is skipped whole.
+      assert.deepEqual(parseProblems(`id: x\nrepo: ./r\nprompt: "${"a, ".repeat(60_000)}"\n`).filter((x) => /items/.test(x.message)), []);
+    });
+
     it("a task file over 1 MiB is refused before parsing (a 50 MB one too, without reading it)", async () => {
       const dir = tempDir("cto-big-");
       const f = join(dir, "task.yaml");
