@@ -229,8 +229,8 @@ suite("the ladder, walked in the real workbench: the gates move, Review Patch, d
     answer = (m) => (/^Approve the patch of run /.test(m) ? "Record Review" : undefined);
     // The review item's own command, as a click on it runs it.
     const reviewing = vscode.commands.executeCommand<string | undefined>(rev!.item.command!.command, ...rev!.item.command!.arguments!);
-    await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="Approve or reject the patch"]', text: "Approve", press: ["Enter"] });
-    await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="A note for the review"]', text: "lower() is toLowerCase, nothing else" });
+    await typeInWorkbench({ click: ['.quick-input-widget input[placeholder*="Approve or reject the patch"]'], waitFor: '.quick-input-widget input[placeholder*="Approve or reject the patch"]', text: "Approve", press: ["Enter"] });
+    await typeInWorkbench({ click: ['.quick-input-widget input[placeholder*="A note for the review"]'], waitFor: '.quick-input-widget input[placeholder*="A note for the review"]', text: "lower() is toLowerCase, nothing else" });
     await screenshot("review-patch");
     assert.ok(vscode.window.visibleTextEditors.some((e) => e.document.uri.path.endsWith("/patch.diff") && e.document.languageId === "diff"), "the patch is open beside the report");
     await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="A note for the review"]', press: ["Enter"] });

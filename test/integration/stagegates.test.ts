@@ -218,12 +218,15 @@ console.log("ca stand-in: wrote src/sub.js for " + task.id);
     asked.length = 0;
     answer = (m) => (/^Approve the patch of run /.test(m) ? "Record Review" : undefined);
     const reviewing = vscode.commands.executeCommand<string | undefined>("cto.reviewPatch", bundle);
-    await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="Approve or reject the patch"]', text: "Approve", press: ["Enter"] });
+    // Each box is clicked before typing, as a person does: with the report and the diff opening
+    // beside it, keyboard focus is not always in the box (a fresh-clone CI run once typed the note
+    // elsewhere and the review never reached its modal).
+    await typeInWorkbench({ click: ['.quick-input-widget input[placeholder*="Approve or reject the patch"]'], waitFor: '.quick-input-widget input[placeholder*="Approve or reject the patch"]', text: "Approve", press: ["Enter"] });
     // The note's input box is up now, with the patch open beside the report.
     await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="A note for the review"]' });
     await screenshot("review-patch-note");
     assert.ok(vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === "cto-artifact" && e.document.uri.path.endsWith("/patch.diff") && e.document.languageId === "diff"), vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()).join(" | "));
-    await typeInWorkbench({ waitFor: '.quick-input-widget input[placeholder*="A note for the review"]', text: "reads right: sub(a, b) is a - b", press: ["Enter"] });
+    await typeInWorkbench({ click: ['.quick-input-widget input[placeholder*="A note for the review"]'], waitFor: '.quick-input-widget input[placeholder*="A note for the review"]', text: "reads right: sub(a, b) is a - b", press: ["Enter"] });
     const file = await Promise.race([reviewing, sleep(60_000).then(() => "timeout")]);
     // The modal showed who reviews, the verdict, the note and the digest it will name.
     assert.strictEqual(asked.length, 1, JSON.stringify(asked));
