@@ -125,20 +125,12 @@ export async function readRegularFile(abs: string, o: ReadLimit): Promise<Buffer
 }
 
 async function readRegularFileStreamed(abs: string, o: ReadLimit): Promise<Buffer> {
-  let fh: fsp.FileHandle;
+  const { fh, size } = await openRegularFile(abs, o);
   try {
-    fh = await fsp.open(abs, o.follow ? OPEN_FOLLOW_FLAGS : OPEN_FLAGS);
-  } catch (e) {
-    throw openError(e as NodeJS.ErrnoException);
-  }
-  try {
-    const st = await fh.stat();
-    const why = refusal(st, o);
-    if (why) throw new UnsafeFileError(why);
     // Read until EOF but never past the limit: a file that grows while it is read is cut off.
     const chunks: Buffer[] = [];
     let total = 0;
-    const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size + 1, 4096), o.maxBytes + 1, 4 * 1024 * 1024));
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(size + 1, 4096), o.maxBytes + 1, 4 * 1024 * 1024));
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
