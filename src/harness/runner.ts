@@ -226,7 +226,12 @@ class Run {
       if (this.blockers.length === 0) {
         await this.trace.time("sandbox", () => this.prepareSandbox());
         if (this.blockers.length === 0) await this.trace.time("engine", () => this.runEngine());
-        else this.trace.skip("engine", "the engine cannot start inside the isolation");
+        else {
+          // It never started (its probe failed, or the sandbox could not be made): nothing it did
+          // can be judged, so no diff-based row (no_diff) may stand beside the reason.
+          this.aborted = true;
+          this.trace.skip("engine", "the engine cannot start inside the isolation");
+        }
         await this.trace.time("diff", () => this.captureDiff());
         // Tests run only on a change that passed the diff checks, after an engine that ran to its end.
         const why = this.aborted
@@ -351,6 +356,18 @@ class Run {
     return { writable: [sb.workTree, o.home, sb.tmp], readOnly: [...o.readOnly, ...(this.opts.expose ?? []).map((p) => resolve(this.cwd, p))], network: o.network, cwd: sb.workTree };
   }
 
+  /**
+   * Why a program did not start, and where: as root without bubblewrap it runs as the unprivileged
+   * uid, which cannot reach a CLI installed under a private folder (/root, a 0700 temp folder);
+   * bubblewrap exposes the installation itself, so there it starts.
+   */
+  private cannotStart(e: Error): string {
+    const where = this.isolation.kind === "none" ? `without isolation${this.isolation.dropRoot ? ` as the unprivileged uid ${SANDBOX_UID}` : ""}` : `inside the isolation (${this.isolation.kind})`;
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint = code === "EACCES" && this.isolation.kind === "none" && this.isolation.dropRoot ? `: uid ${SANDBOX_UID} may not read or run it where it is installed; install it where every user can, or install bubblewrap` : "";
+    return `could not be started ${where}: ${e.message}${hint}`;
+  }
+
   /** `--version` inside the same isolation as the run, with the engine's environment; cached per binary. */
   private async probeVersion(): Promise<void> {
     const a = this.adapter;
@@ -364,7 +381,7 @@ class Run {
     const env = { ...homeEnv(this.env, sb.testHome, sb.tmp), ...pick(this.env, [...(a.passEnv ?? []), ...(this.opts.passEnv ?? [])]) };
     const r = await startProc({ argv: wrapped.argv, uid: wrapped.uid, gid: wrapped.gid, cwd: sb.workTree, env, timeoutMs: VERSION_TIMEOUT_MS, marker: this.marker("probe"), limits: { head: 64 * 1024, tail: 0, line: 4096 } }).done;
     if (r.spawnError) {
-      this.raise("provider_unavailable", `'${this.command[0]}' cannot be started inside the isolation: ${r.spawnError.message}`, { engine: a.id });
+      this.raise("provider_unavailable", `'${this.command[0]}' ${this.cannotStart(r.spawnError)}`, { engine: a.id });
       return;
     }
     // Some CLIs print their version on stderr (pi).
@@ -547,7 +564,7 @@ class Run {
     });
     refuseTooLong(r.spawnError, `the engine '${this.adapter.id}'`, wrapped.argv, env);
     if (r.spawnError) {
-      this.raise("provider_unavailable", `the engine could not be started: ${r.spawnError.message}`, { engine: this.adapter.id });
+      this.raise("provider_unavailable", `the engine ${this.cannotStart(r.spawnError)}`, { engine: this.adapter.id });
       this.aborted = true;
       return;
     }
@@ -684,7 +701,7 @@ class Run {
     this.tests = { command: cmd, ran: !r.spawnError, exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: r.durationMs };
     if (r.spawnError) {
       this.tests.note = r.spawnError.message;
-      this.raise("missing_test_command", `test command '${cmd[0]}' could not be started: ${r.spawnError.message}`, { command: cmd }, "tests");
+      this.raise("missing_test_command", `test command '${cmd[0]}' ${this.cannotStart(r.spawnError)}`, { command: cmd }, "tests");
       return;
     }
     this.events.emit("tests", "tests.finished", { exit_code: r.exitCode, timed_out: r.timedOut, duration_ms: Math.round(r.durationMs), passed: r.exitCode === 0 && !r.timedOut });

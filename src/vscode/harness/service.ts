@@ -40,6 +40,8 @@ export class HarnessService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private refreshTimer: NodeJS.Timeout | undefined;
   private later: () => void = () => {};
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
   /** Watchers of evidence folders outside every workspace's .cto, by folder. */
   private readonly outsideWatchers = new Map<string, vscode.Disposable>();
   /** Modal questions to the person (prompts.ts: the seam the integration tests answer through). */
@@ -241,7 +243,28 @@ export class HarnessService implements vscode.Disposable {
    * Re-reads each workspace's evidence: the bundles and reviews (verified now) and the task
    * facts of its task sets (task files, repos: read the harness's way), which re-validates them.
    */
-  async refreshEvidence(): Promise<void> {
+  refreshEvidence(): Promise<void> {
+    // One pass at a time: a call during a pass gets a further pass that starts after it (so what it
+    // awaits includes what changed before it called), and a slower, older pass can never overwrite
+    // a newer one's results. Watchers fire in bursts while a matrix writes its bundles.
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    const passes = async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          await this.readAllEvidence();
+        } while (this.refreshAgain);
+      } finally {
+        this.refreshing = undefined;
+      }
+    };
+    return (this.refreshing = passes());
+  }
+
+  private async readAllEvidence(): Promise<void> {
     this.syncEvidenceWatchers();
     for (const ws of this.model.workspaces()) {
       try {
@@ -252,7 +275,7 @@ export class HarnessService implements vscode.Disposable {
         const [evidence, reviews] = await Promise.all([readEvidence(runsDir, { matrix, fixturesDir: this.fixturesDir(ws), trust }), readReviews(runsDir, trust)]);
         this.evidence.set(ws.root, evidence);
         this.reviews.set(ws.root, reviews);
-        this.comparisons.set(ws.root, await readComparisons(path.join(ws.root, ".cto", "compare"), { root: ws.root, trust, runsDir: this.evidenceDir(ws) }));
+        this.comparisons.set(ws.root, await readComparisons(path.join(ws.root, ".cto", "compare"), { root: ws.root, trust, runsDir }));
       } catch (e) {
         this.log.error(`reading evidence of ${ws.root} failed`, e);
       }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createSandboxRepo, SandboxRepoError } from "../../../src/harness";
 import { TaskError } from "../../../src/harness/task";
 import { isRoot } from "../../../src/harness/isolation";
-import { cleanupTemps, marker, run, tempDir, withMarker, writeTaskObject } from "./helpers";
+import { cleanupTemps, marker, readJsonl, run, tempDir, withMarker, writeTaskObject } from "./helpers";
 
 const SUBJS = "module.exports = function sub(a, b) {\n  return a - b;\n};\n";
 const sh = (script: string) => ({ spawn: { command: ["/bin/sh", "-c", script] } });
@@ -138,5 +138,21 @@ describe("harness red team (after issue 8)", function () {
         assert.deepEqual(withMarker(name), []);
       });
     }
+  });
+
+  describe("an engine that cannot start is only that", () => {
+    it("a CLI the unprivileged uid cannot reach (root, no bubblewrap): provider_unavailable (21) saying why, no no_diff, tests skipped", async function () {
+      if (!isRoot()) this.skip(); // not as root the engine runs as the user, who can reach it
+      const bin = tempDir("cto-private-bin-"); // mkdtemp: 0700, root's own
+      writeFileSync(join(bin, "codex"), "#!/bin/sh\necho codex 1\n", { mode: 0o755 });
+      const t = writeTaskObject({ id: "unreachable", prompt: "add sub" });
+      const r = await run({ taskFile: t.taskFile, engine: "codex", env: { ...process.env, CTO_BWRAP: "", CTO_CODEX_COMMAND: join(bin, "codex") } });
+      assert.equal(r.report.isolation, "none");
+      assert.deepEqual(r.report.blockers.map((b) => b.id), ["provider_unavailable"], JSON.stringify(r.report.blockers));
+      assert.equal(r.exitCode, 21);
+      assert.match(r.report.blockers[0]!.reason, /could not be started without isolation as the unprivileged uid 65534: .*EACCES: uid 65534 may not read or run it where it is installed/);
+      const types = readJsonl(join(r.bundleDir!, "events.normalized.jsonl")).map((e) => e.type);
+      assert.ok(types.includes("tests.skipped") && !types.includes("tests.started"), types.join(" "));
+    });
   });
 });
